@@ -1,0 +1,137 @@
+"""The ``crawler`` command line."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from crawler.errors import CrawlerError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class _Group(click.Group):
+    """Report the product's own errors as one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CrawlerError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crawler")
+def main() -> None:
+    """Crawl news sources, clean articles, detect syndicated copies, keep every version."""
+
+
+@main.command()
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file to create (must not exist). Default: a new temporary folder.",
+)
+@click.option("--verbose", is_flag=True, help="Show Scrapy's log while crawling.")
+def demo(db_path: Path | None, verbose: bool) -> None:
+    """Crawl the bundled offline snapshot twice into a fresh store and summarise it.
+
+    The first crawl sees the snapshot's first state, the second its later state, in which some
+    articles were corrected. No network is used.
+    """
+    from crawler.demo import example_queries, run_demo
+
+    if db_path is None:
+        db_path = Path(tempfile.mkdtemp(prefix="crawler-demo-")) / "demo.db"
+    elif db_path.exists():
+        raise click.UsageError(f"{db_path} already exists; the demo writes a fresh store only")
+    db_path = db_path.resolve()
+    console.print(f"Crawling the offline snapshot twice into {db_path} …")
+    summary = run_demo(db_path, quiet_logs=not verbose)
+    for index, run in enumerate(summary.runs, start=1):
+        console.print(
+            f"  crawl {index}: {run.pages} pages fetched: {run.new_versions} new versions, "
+            f"{run.unchanged} unchanged, {run.rejected} rejected, {run.errors} errors"
+        )
+    console.print()
+    console.print(f"[bold]Sources[/]         {summary.sources}")
+    console.print(f"[bold]Articles stored[/] {summary.articles}")
+    console.print(
+        f"[bold]Versions[/]        {summary.versions} "
+        f"({len(summary.changed)} articles changed in the second crawl)"
+    )
+    for url, version in summary.changed:
+        console.print(f"    {url} → version {version}")
+    rejected = sum(summary.rejected.values())
+    console.print(f"[bold]Rejected pages[/]  {rejected}")
+    for reason, count in summary.rejected.most_common():
+        console.print(f"    {count} × {reason}")
+    if summary.errors:
+        console.print(f"[bold]Fetch errors[/]    {sum(summary.errors.values())}")
+        for reason, count in summary.errors.most_common():
+            console.print(f"    {count} × {reason}")
+    console.print(f"[bold]Exact duplicates[/] {len(summary.duplicates)}")
+    for url, original in summary.duplicates:
+        console.print(f"    {url} = {original}")
+    console.print(f"[bold]Database[/]        {summary.db_path}")
+    console.print(f"[bold]Time[/]            {summary.seconds:.1f} s")
+    console.print("\nTry:")
+    for query in example_queries(summary.db_path):
+        console.print(f"  {query}", soft_wrap=True)
+
+
+@main.command()
+@click.argument("seeds", required=False)
+@click.option("--db", default=None, help="Store: a SQLite path or SQLAlchemy URL.")
+@click.option(
+    "--snapshot",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Answer from this offline snapshot folder instead of the network.",
+)
+@click.option("--state", default="1", show_default=True, help="Snapshot state to replay.")
+@click.option("--log-level", default="INFO", show_default=True, help="Scrapy log level.")
+def crawl(
+    seeds: str | None, db: str | None, snapshot: Path | None, state: str, log_level: str
+) -> None:
+    """Fetch every source of SEEDS (a seeds file or bundled collection name) once."""
+    from crawler.runner import CrawlSpec, run_crawls
+    from crawler.seeds import load_seeds
+    from storage import Store
+
+    collection = load_seeds(seeds)
+    store = Store(db)
+    store.close()
+    settings: dict[str, object] = {"STORAGE_URL": store.url, "LOG_LEVEL": log_level}
+    if snapshot is not None:
+        settings |= {"REPLAY_SNAPSHOT": str(snapshot), "REPLAY_STATE": state}
+    (stats,) = run_crawls([CrawlSpec(spider_args={"seeds": str(collection.path)})], settings)
+    console.print(
+        f"{collection.name}: {stats.get('item_scraped_count', 0)} pages, "
+        f"{stats.get('storage/new-version', 0)} new versions, "
+        f"{stats.get('storage/unchanged', 0)} unchanged, "
+        f"{stats.get('storage/rejected', 0)} rejected, {stats.get('storage/error', 0)} errors "
+        f"→ {store.display_url}"
+    )
+
+
+@main.command("serve-snapshot")
+@click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.option("--state", default=None, help="State to start in (default: the first).")
+def serve_snapshot(port: int, state: str | None) -> None:
+    """Serve the bundled offline snapshot over HTTP on 127.0.0.1.
+
+    Pages are at /<host>/<path>; /_snapshot/seeds.toml is a seeds file pointing at them and
+    /_snapshot/state?set=2 switches to the second state.
+    """
+    from crawler.snapserver import main as serve
+
+    serve(["--port", str(port), *(["--state", state] if state else [])])

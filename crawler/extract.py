@@ -1,0 +1,128 @@
+"""Clean a fetched page into an article with trafilatura, or say why it is not one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import trafilatura
+
+from crawler.botwall import MAX_WALL_WORDS, detect_bot_wall
+from crawler.textnorm import normalize_text, word_count
+
+RejectReason = Literal["bot-wall", "not-html", "no-article", "too-short", "extractor-error"]
+
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.I)
+_LANGID_MIN_WORDS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    """How to extract: the minimum article length and trafilatura's speed/precision trade-off."""
+
+    min_words: int = 30
+    fast: bool = False
+    favor_precision: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The cleaned content of one article page."""
+
+    url: str
+    title: str | None
+    text: str
+    authors: tuple[str, ...]
+    published: dt.datetime | None
+    language: str | None
+    sitename: str | None
+    description: str | None
+    word_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A page that is not an article, and why."""
+
+    reason: RejectReason
+    detail: str
+
+
+def extract_article(
+    html: str, url: str, options: ExtractOptions | None = None
+) -> Article | Rejection:
+    """Extract the main text and metadata of ``html`` fetched from ``url``."""
+    options = options or ExtractOptions()
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            fast=options.fast,
+            favor_precision=options.favor_precision,
+        )
+    except Exception as exc:  # noqa: BLE001 - trafilatura lets lxml's own errors escape
+        wall = detect_bot_wall(html)
+        if wall:
+            return Rejection("bot-wall", wall)
+        return Rejection("extractor-error", f"{type(exc).__name__}: {exc}")
+    text = normalize_text(doc.text or "") if doc is not None and not isinstance(doc, dict) else ""
+    count = word_count(text)
+    if count < MAX_WALL_WORDS:
+        wall = detect_bot_wall(html)
+        if wall:
+            return Rejection("bot-wall", wall)
+    if doc is None or isinstance(doc, dict) or not text:
+        return Rejection("no-article", "the extractor found no main text")
+    if count < options.min_words:
+        return Rejection(
+            "too-short", f"{count} words, fewer than the minimum of {options.min_words}"
+        )
+    return Article(
+        url=url,
+        title=_clean(doc.title),
+        text=text,
+        authors=_authors(doc.author),
+        published=_parse_date(doc.date),
+        language=_language(html, text, count),
+        sitename=_clean(doc.sitename),
+        description=_clean(doc.description),
+        word_count=count,
+    )
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _authors(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(dict.fromkeys(a.strip() for a in value.split(";") if a.strip()))
+
+
+def _parse_date(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _language(html: str, text: str, count: int) -> str | None:
+    if count >= _LANGID_MIN_WORDS:
+        import py3langid  # loads its model on first use: only pages that need it pay
+
+        return str(py3langid.classify(text)[0])
+    declared = _HTML_LANG.search(html[:4096])
+    return declared.group(1).lower() if declared else None

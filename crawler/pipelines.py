@@ -1,0 +1,205 @@
+"""Item pipelines: clean → dedup → store, thin adapters over the core modules.
+
+Each stage has a ``<PREFIX>_ENABLED`` switch and counts what it does in the crawl stats.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.statscollectors import StatsCollector
+
+from crawler import defaults
+from crawler.botwall import detect_bot_wall
+from crawler.extract import ExtractOptions, Rejection, extract_article
+from crawler.items import PageItem
+from crawler.stores import acquire_store, release_store
+from crawler.textnorm import content_hash
+from storage import FetchRecord, Outcome, Store
+from storage.repository import ContentRecord
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _stats(crawler: Crawler) -> StatsCollector:
+    assert crawler.stats is not None
+    return crawler.stats
+
+
+class CleanPipeline:
+    """Extract the article of each fetched page, or record why the page is not one."""
+
+    def __init__(self, options: ExtractOptions, stats: StatsCollector) -> None:
+        self.options = options
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("EXTRACT_ENABLED", defaults.EXTRACT_ENABLED):
+            raise NotConfigured("EXTRACT_ENABLED is off")
+        options = ExtractOptions(
+            min_words=settings.getint("EXTRACT_MIN_WORDS", defaults.EXTRACT_MIN_WORDS),
+            fast=settings.getbool("EXTRACT_FAST", defaults.EXTRACT_FAST),
+            favor_precision=settings.getbool(
+                "EXTRACT_FAVOR_PRECISION", defaults.EXTRACT_FAVOR_PRECISION
+            ),
+        )
+        return cls(options, _stats(crawler))
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.error is not None:
+            wall = detect_bot_wall(item.html) if item.html else None
+            if wall:
+                item.rejection = Rejection("bot-wall", f"{wall} (HTTP {item.http_status})")
+        elif item.http_status == 304:
+            return item
+        else:
+            content_type = (item.content_type or "").split(";")[0].strip().lower()
+            if item.html is None or (content_type and content_type not in HTML_TYPES):
+                item.rejection = Rejection(
+                    "not-html", f"not an HTML page ({content_type or 'no content type'})"
+                )
+            else:
+                result = extract_article(item.html, item.final_url or item.url, self.options)
+                if isinstance(result, Rejection):
+                    item.rejection = result
+                else:
+                    item.article = result
+        if item.rejection is not None:
+            self.stats.inc_value(f"extract/rejected/{item.rejection.reason}")
+        elif item.article is not None:
+            self.stats.inc_value("extract/article")
+        item.html = None  # the raw page is not needed further down; free it early
+        return item
+
+
+class DedupPipeline:
+    """Hash each article's normalised text and flag exact copies of another article."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = _stats(crawler)
+        self.seen: dict[str, str] = {}
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("DEDUP_ENABLED", defaults.DEDUP_ENABLED):
+            raise NotConfigured("DEDUP_ENABLED is off")
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        if self.crawler.settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+            self.store = acquire_store(self.crawler)
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            release_store(self.crawler)
+            self.store = None
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.article is None:
+            return item
+        digest = content_hash(item.article.text)
+        item.content_hash = digest
+        original = self.seen.setdefault(digest, item.url)
+        if original == item.url and self.store is not None:
+            original = self.store.find_by_content_hash(digest, exclude_url=item.url) or item.url
+        if original != item.url:
+            item.duplicate_of = original
+            self.stats.inc_value("dedup/exact_duplicate")
+        else:
+            self.stats.inc_value("dedup/unique")
+        return item
+
+
+class StorePipeline:
+    """Record every fetch, and a new article version when the content changed."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = _stats(crawler)
+        self.store: Store | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+            raise NotConfigured("STORAGE_ENABLED is off")
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.store = acquire_store(self.crawler)
+        spider = self.crawler.spider
+        collection = getattr(spider, "collection", None)
+        name = getattr(collection, "name", None) or (spider.name if spider else "crawl")
+        if collection is not None:
+            self.store.sync_sources(collection)
+        self.run_id = self.store.start_run(name)
+        self.stats.set_value("storage/run_id", self.run_id)
+        self.stats.set_value("storage/url", self.store.display_url)
+
+    def close_spider(self) -> None:
+        if self.store is None:
+            return
+        if self.run_id is not None:
+            reason = self.stats.get_value("finish_reason") or "finished"
+            self.store.finish_run(self.run_id, "finished" if reason == "finished" else reason)
+        release_store(self.crawler)
+        self.store = None
+
+    def process_item(self, item: PageItem) -> PageItem:
+        assert self.store is not None
+        fetch = FetchRecord(
+            url=item.url,
+            fetched_at=item.fetched_at,
+            http_status=item.http_status,
+            bytes=item.size,
+            duration_ms=item.duration_ms,
+            publisher=item.publisher,
+            run_id=self.run_id,
+            body_hash=item.body_hash,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            outcome=self._outcome_without_content(item),
+            reason=self._reason(item),
+        )
+        content = None
+        if item.article is not None:
+            article = item.article
+            content = ContentRecord(
+                content_hash=item.content_hash or content_hash(article.text),
+                text=article.text,
+                word_count=article.word_count,
+                title=article.title,
+                authors=article.authors,
+                published=article.published or item.seed_published,
+                language=article.language,
+                duplicate_of=item.duplicate_of,
+            )
+        result = self.store.record_fetch(fetch, content)
+        item.outcome = result.outcome.value
+        item.version = result.version
+        self.stats.inc_value(f"storage/{result.outcome.value}")
+        return item
+
+    @staticmethod
+    def _outcome_without_content(item: PageItem) -> Outcome:
+        if item.rejection is not None:
+            return Outcome.REJECTED
+        if item.http_status == 304:
+            return Outcome.NOT_MODIFIED
+        return Outcome.ERROR
+
+    @staticmethod
+    def _reason(item: PageItem) -> str | None:
+        if item.rejection is not None:
+            return f"{item.rejection.reason}: {item.rejection.detail}"
+        if item.error is not None:
+            return item.error
+        if item.duplicate_of is not None:
+            return f"exact duplicate of {item.duplicate_of}"
+        return None

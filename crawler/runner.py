@@ -1,0 +1,65 @@
+"""Run crawls from Python: one or more crawls in sequence in a single reactor.
+
+A Twisted reactor cannot be restarted, so a process runs all its crawls in one reactor run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.settings import Settings
+from scrapy.utils.log import configure_logging
+
+REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlSpec:
+    """One crawl: a spider name, its arguments and settings that differ from the project's."""
+
+    spider: str = "seeds"
+    spider_args: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """The project's settings (``crawler.settings``), whatever the current folder is."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if overrides:
+        settings.setdict(dict(overrides), priority="cmdline")
+    return settings
+
+
+def run_crawls(
+    specs: Sequence[CrawlSpec], overrides: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Run ``specs`` one after the other; return each crawl's final stats."""
+    from scrapy.crawler import AsyncCrawlerRunner, Crawler
+    from scrapy.utils.defer import deferred_f_from_coro_f
+    from scrapy.utils.reactor import install_reactor
+    from twisted.internet.task import react
+
+    base = project_settings(overrides)
+    configure_logging(base)
+    install_reactor(REACTOR)
+    results: list[dict[str, Any]] = []
+
+    async def crawl_all(_reactor: Any) -> None:
+        runner = AsyncCrawlerRunner(base)
+        for spec in specs:
+            settings = base.copy()
+            settings.setdict(dict(spec.settings), priority="cmdline")
+            crawler = Crawler(runner.spider_loader.load(spec.spider), settings)
+            await runner.crawl(crawler, **dict(spec.spider_args))
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            results.append(dict(stats))
+
+    try:
+        react(deferred_f_from_coro_f(crawl_all))
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    return results

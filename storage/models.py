@@ -1,0 +1,111 @@
+"""Tables of the article store (documented for plain-SQL users in ``docs/schema.md``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the store."""
+
+
+class Source(Base):
+    """A source a collection follows, as listed in its seeds file."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("collection", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection: Mapped[str] = mapped_column(String(200), index=True)
+    publisher: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    title_hint: Mapped[str | None] = mapped_column(Text)
+    published_hint: Mapped[dt.datetime | None]
+    url_verified: Mapped[bool] = mapped_column(default=False)
+
+
+class Article(Base):
+    """One article, identified by its URL; its content lives in its versions."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    publisher: Mapped[str | None] = mapped_column(String(200), index=True)
+    first_seen: Mapped[dt.datetime]
+    last_fetched: Mapped[dt.datetime]
+    current_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="article", order_by="Version.version"
+    )
+
+
+class Version(Base):
+    """An immutable state of an article's content; a new one only when text or title changed."""
+
+    __tablename__ = "versions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "version"),
+        Index("ix_versions_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    fetched_at: Mapped[dt.datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[dt.datetime | None]
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int]
+    duplicate_of: Mapped[str | None] = mapped_column(Text)
+
+    article: Mapped[Article] = relationship(back_populates="versions")
+
+
+class CrawlRun(Base):
+    """One crawl of a collection: when, how it ended, what it found."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(32), default="running")
+    pages: Mapped[int] = mapped_column(default=0)
+    new_versions: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+
+
+class Fetch(Base):
+    """Every fetch attempt, successful or not, with its outcome."""
+
+    __tablename__ = "fetches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    )
+    url: Mapped[str] = mapped_column(Text, index=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+    fetched_at: Mapped[dt.datetime]
+    http_status: Mapped[int | None]
+    bytes: Mapped[int] = mapped_column(default=0)
+    duration_ms: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
