@@ -66,9 +66,9 @@ def detect_bot_wall(html: str) -> str | None:
         return None
     match = _PHRASE_RE.search(text)
     if match:
-        return f"bot wall: page says '{match.group(0)}'"
+        return f"page says '{match.group(0)}'"
     lowered = html.lower()
     for marker in MARKUP_MARKERS:
         if marker in lowered:
-            return f"bot wall: captcha markup '{marker}'"
+            return f"captcha markup '{marker}'"
     return None

@@ -69,18 +69,17 @@ def demo(db_path: Path | None, verbose: bool) -> None:
         f"({len(summary.changed)} articles changed in the second crawl)"
     )
     for url, version in summary.changed:
-        console.print(f"    {url} → version {version}")
-    rejected = sum(summary.rejected.values())
-    console.print(f"[bold]Rejected pages[/]  {rejected}")
-    for reason, count in summary.rejected.most_common():
-        console.print(f"    {count} × {reason}")
+        console.print(f"    {url} → version {version}", soft_wrap=True)
+    console.print(f"[bold]Rejected pages[/]  {len(summary.rejected)}")
+    for url, reason in summary.rejected:
+        console.print(f"    {url}\n      {reason}", soft_wrap=True)
     if summary.errors:
-        console.print(f"[bold]Fetch errors[/]    {sum(summary.errors.values())}")
-        for reason, count in summary.errors.most_common():
-            console.print(f"    {count} × {reason}")
+        console.print(f"[bold]Fetch errors[/]    {len(summary.errors)}")
+        for url, reason in summary.errors:
+            console.print(f"    {url}\n      {reason}", soft_wrap=True)
     console.print(f"[bold]Exact duplicates[/] {len(summary.duplicates)}")
     for url, original in summary.duplicates:
-        console.print(f"    {url} = {original}")
+        console.print(f"    {url} = {original}", soft_wrap=True)
     console.print(f"[bold]Database[/]        {summary.db_path}")
     console.print(f"[bold]Time[/]            {summary.seconds:.1f} s")
     console.print("\nTry:")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +25,8 @@ class DemoSummary:
     articles: int
     versions: int
     changed: list[tuple[str, int]]
-    rejected: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -57,9 +56,7 @@ def summarise(store: Store, collection: str) -> DemoSummary:
     """Read the demo's figures back from the store."""
     try:
         with store.session() as s:
-            sources = s.scalar(
-                select(func.count()).where(models.Source.collection == collection)
-            )
+            sources = s.scalar(select(func.count()).where(models.Source.collection == collection))
             runs = list(s.scalars(select(models.CrawlRun).order_by(models.CrawlRun.id)))
             articles = s.scalar(select(func.count(models.Article.id))) or 0
             versions = s.scalar(select(func.count(models.Version.id))) or 0
@@ -73,16 +70,18 @@ def summarise(store: Store, collection: str) -> DemoSummary:
             ]
             last_run = runs[-1].id if runs else -1
             outcomes = s.execute(
-                select(models.Fetch.outcome, models.Fetch.reason).where(
+                select(models.Fetch.outcome, models.Fetch.url, models.Fetch.reason)
+                .where(
                     models.Fetch.run_id == last_run,
                     models.Fetch.outcome.in_(("rejected", "error")),
                 )
+                .order_by(models.Fetch.url)
             )
-            rejected: Counter[str] = Counter()
-            errors: Counter[str] = Counter()
-            for outcome, reason in outcomes:
+            rejected: list[tuple[str, str]] = []
+            errors: list[tuple[str, str]] = []
+            for outcome, url, reason in outcomes:
                 bucket = rejected if outcome == "rejected" else errors
-                bucket[(reason or "unknown").split(":")[0]] += 1
+                bucket.append((url, reason or "unknown"))
             duplicates = [
                 (u, d)
                 for u, d in s.execute(
@@ -112,10 +111,10 @@ def example_queries(db_path: Path) -> list[str]:
     """Three queries a user can paste to look at the demo's store."""
     return [
         f'sqlite3 {db_path} "SELECT a.publisher, v.title, v.word_count FROM articles a '
-        'JOIN versions v ON v.article_id = a.id AND v.version = a.current_version '
+        "JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
         'ORDER BY a.publisher;"',
         f'sqlite3 {db_path} "SELECT a.url, v.version, v.fetched_at, v.content_hash '
-        'FROM versions v JOIN articles a ON a.id = v.article_id '
+        "FROM versions v JOIN articles a ON a.id = v.article_id "
         'WHERE a.current_version > 1 ORDER BY a.url, v.version;"',
         f'sqlite3 {db_path} "SELECT url, http_status, outcome, reason FROM fetches '
         "WHERE outcome IN ('rejected', 'error') ORDER BY id;\"",

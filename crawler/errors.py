@@ -1,9 +1,9 @@
 """The product's exceptions.
 
-    CrawlerError                 anything the product reports to a user as a clear message
-    ├── SeedsError               a seeds file that cannot be loaded (names file, entry, field)
-    ├── SnapshotError            an offline snapshot whose manifest or files are unusable
-    └── StorageError             the article store cannot be opened or written
+CrawlerError                 anything the product reports to a user as a clear message
+├── SeedsError               a seeds file that cannot be loaded (names file, entry, field)
+├── SnapshotError            an offline snapshot whose manifest or files are unusable
+└── StorageError             the article store cannot be opened or written
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ RejectReason = Literal["bot-wall", "not-html", "no-article", "too-short", "extra
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.I)
 _LANGID_MIN_WORDS = 40
+# Dates from the page's markup only: the extensive search guesses "2024-01-01" from a year in
+# the URL or the text, which is worse than no date.
+DATE_PARAMS = {"original_date": True, "extensive_search": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +66,9 @@ def extract_article(
             include_comments=False,
             fast=options.fast,
             favor_precision=options.favor_precision,
+            date_extraction_params=DATE_PARAMS,
         )
-    except Exception as exc:  # noqa: BLE001 - trafilatura lets lxml's own errors escape
+    except Exception as exc:
         wall = detect_bot_wall(html)
         if wall:
             return Rejection("bot-wall", wall)

@@ -117,9 +117,7 @@ def _parse_document(doc: Mapping[str, Any], path: Path) -> Collection:
         raise SeedsError(shown, "must be a string", entry="[collection]", field="description")
     keywords = header.get("keywords", [])
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        raise SeedsError(
-            shown, "must be a list of strings", entry="[collection]", field="keywords"
-        )
+        raise SeedsError(shown, "must be a list of strings", entry="[collection]", field="keywords")
 
     entries = doc.get("sources")
     if not isinstance(entries, list) or not entries:

@@ -19,9 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "seeds" / "snapshots" / "putin-india-visit"
 SEEDS = ROOT / "seeds" / "putin-india-visit.toml"
 REALPAGES = ROOT.parent / "shared" / "data" / "realpages"
-PG_URL = os.environ.get(
-    "CRAWLER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("CRAWLER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

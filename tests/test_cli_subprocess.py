@@ -1,0 +1,127 @@
+"""The CLI and ``scrapy crawl`` as a user runs them, in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SNAPSHOT
+
+BIN = Path(sys.executable).parent
+
+
+def run(args: list[str], cwd: Path, timeout: int = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CRAWLER_DB_URL": "", "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def test_scrapy_crawl_seeds_replays_the_snapshot_into_a_store(tmp_path: Path) -> None:
+    db = tmp_path / "scrapy.db"
+    result = run(
+        [
+            str(BIN / "scrapy"),
+            "crawl",
+            "seeds",
+            "-s",
+            f"STORAGE_URL=sqlite:///{db}",
+            "-s",
+            f"REPLAY_SNAPSHOT={SNAPSHOT}",
+        ],
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'storage/new-version'" in result.stderr
+    with sqlite3.connect(db) as conn:
+        outcomes = dict(conn.execute("SELECT outcome, count(*) FROM fetches GROUP BY outcome"))
+        walls = conn.execute(
+            "SELECT count(*) FROM fetches WHERE outcome = 'rejected' AND reason LIKE 'bot-wall%'"
+        ).fetchone()[0]
+    assert outcomes["new-version"] > 10
+    assert walls >= 1
+
+
+def test_scrapy_crawl_with_a_bad_seeds_file_fails_clearly_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\npublisher = "X"\ntitle = "T"\nurl = "gopher://x.org/"\n')
+    db = tmp_path / "never.db"
+    result = run(
+        [
+            str(BIN / "scrapy"),
+            "crawl",
+            "seeds",
+            "-a",
+            f"seeds={bad}",
+            "-s",
+            f"STORAGE_URL=sqlite:///{db}",
+        ],
+        cwd=ROOT,
+    )
+    assert result.returncode != 0
+    assert f"{bad}: source #1 (gopher://x.org/): field 'url'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+def test_crawler_crawl_with_a_bad_seeds_file_fails_clearly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\npublisher = "X"\nurl = "https://x.org/"\n')
+    db = tmp_path / "never.db"
+    result = run([str(BIN / "crawler"), "crawl", str(bad), "--db", str(db)], cwd=tmp_path)
+    assert result.returncode != 0
+    assert "field 'title': is required" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["crawl"], ["serve-snapshot"]])
+def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
+    result = run([str(BIN / "crawler"), *command, "--help"], cwd=tmp_path)
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+
+
+def test_python_dash_m_crawler_works_from_any_folder(tmp_path: Path) -> None:
+    result = run([sys.executable, "-m", "crawler", "--version"], cwd=tmp_path)
+    assert result.returncode == 0
+    assert re.search(r"\d+\.\d+\.\d+", result.stdout)
+
+
+def test_demo_crawls_twice_and_summarises(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = run([str(BIN / "crawler"), "demo", "--db", str(db)], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert str(db) in out
+    for label in ("Sources", "Articles stored", "Versions", "Rejected pages", "Exact duplicates"):
+        assert label in out
+    assert "bot-wall" in out
+    assert out.count("sqlite3 ") == 3
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT count(*) FROM crawl_runs WHERE status = 'finished'").fetchone()
+        changed = conn.execute("SELECT count(*) FROM articles WHERE current_version = 2").fetchone()
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()
+        versions = conn.execute("SELECT count(*) FROM versions").fetchone()
+    assert runs == (2,)
+    assert changed[0] >= 2
+    assert versions[0] == articles[0] + changed[0]
+    match = re.search(r"Versions\s+(\d+)", out)
+    assert match and int(match.group(1)) == versions[0]
+
+
+def test_demo_refuses_to_overwrite_an_existing_file(tmp_path: Path) -> None:
+    precious = tmp_path / "mine.db"
+    precious.write_text("keep me")
+    result = run([str(BIN / "crawler"), "demo", "--db", str(precious)], cwd=tmp_path)
+    assert result.returncode != 0
+    assert "already exists" in result.stderr
+    assert precious.read_text() == "keep me"

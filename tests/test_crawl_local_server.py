@@ -1,0 +1,88 @@
+"""Real crawls, in process, over HTTP against the local snapshot server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrapy.utils.defer import deferred_f_from_coro_f
+from scrapy.utils.test import get_crawler
+from sqlalchemy import select
+
+from crawler import settings as crawler_settings
+from spiders.seeds import SeedsSpider
+from storage import Store, models
+from tests.conftest import SnapshotServer
+
+
+def crawl_settings(db_url: str) -> dict[str, Any]:
+    """The project's settings module (which ``get_crawler`` skips), plus test overrides."""
+    project = {k: v for k, v in vars(crawler_settings).items() if k.isupper()}
+    return project | {
+        "STORAGE_URL": db_url,
+        # one local host serves every page: politeness delays would only slow the test
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+async def crawl(seeds: Path, db_url: str) -> dict[str, Any]:
+    crawler = get_crawler(SeedsSpider, crawl_settings(db_url))
+    await crawler.crawl_async(seeds=str(seeds))
+    assert crawler.stats is not None
+    return crawler.stats.get_stats()
+
+
+def versions_by_url(db_url: str) -> dict[str, int]:
+    store = Store(db_url, create=False)
+    try:
+        with store.session() as s:
+            rows = s.execute(select(models.Article.url, models.Article.current_version))
+            return {url: version for url, version in rows}
+    finally:
+        store.close()
+
+
+@deferred_f_from_coro_f
+async def test_crawl_twice_then_after_a_change(
+    snapshot_server: SnapshotServer, tmp_path: Path
+) -> None:
+    seeds = snapshot_server.local_seeds(tmp_path)
+    db_url = f"sqlite:///{tmp_path / 'crawl.db'}"
+
+    first = await crawl(seeds, db_url)
+    stored = versions_by_url(db_url)
+    assert first["storage/new-version"] == len(stored) > 10
+    assert first.get("extract/rejected/bot-wall", 0) >= 1
+    assert set(stored.values()) == {1}
+
+    again = await crawl(seeds, db_url)
+    assert again.get("storage/new-version", 0) == 0
+    assert again["storage/unchanged"] == len(stored)
+    assert versions_by_url(db_url) == stored
+
+    snapshot_server.set_state("2")
+    changed = await crawl(seeds, db_url)
+    after = versions_by_url(db_url)
+    bumped = sorted(url for url, version in after.items() if version == 2)
+    assert changed["storage/new-version"] == len(bumped) >= 2
+    assert any("time.com" in url for url in bumped)
+    assert all(version in (1, 2) for version in after.values())
+
+    store = Store(db_url, create=False)
+    try:
+        with store.session() as s:
+            walls = s.scalars(
+                select(models.Fetch.url).where(models.Fetch.reason.like("bot-wall%"))
+            ).all()
+            assert walls
+            wall_versions = s.scalars(
+                select(models.Version.id).join(models.Article).where(models.Article.url.in_(walls))
+            ).all()
+            assert wall_versions == []
+            runs = s.scalars(select(models.CrawlRun).order_by(models.CrawlRun.id)).all()
+            assert [r.status for r in runs] == ["finished"] * 3
+    finally:
+        store.close()
