@@ -115,7 +115,8 @@ def test_demo_crawls_twice_and_summarises(tmp_path: Path) -> None:
     assert changed[0] >= 2
     assert versions[0] == articles[0] + changed[0]
     match = re.search(r"Versions\s+(\d+)", out)
-    assert match and int(match.group(1)) == versions[0]
+    assert match
+    assert int(match.group(1)) == versions[0]
 
 
 def test_demo_refuses_to_overwrite_an_existing_file(tmp_path: Path) -> None:
