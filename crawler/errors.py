@@ -36,3 +36,7 @@ class SnapshotError(CrawlerError):
 
 class StorageError(CrawlerError):
     """The article store cannot be opened or written."""
+
+
+class NotFoundError(CrawlerError):
+    """A URL or version asked for is not in the store."""

@@ -7,12 +7,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from crawler.errors import StorageError
-from storage.models import Base
 
 ENV_VAR = "CRAWLER_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -66,12 +65,12 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def open_engine(url: str, *, create: bool = True) -> Engine:
-    """Create an engine for ``url`` and make sure the schema exists.
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url`` with the store's connection settings, schema untouched.
 
     Raises:
-        StorageError: the URL is invalid, its driver is missing, or the database cannot be opened
-            (for SQLite: the file is not a database).
+        StorageError: the URL is invalid, its driver is missing, or (SQLite) the file is missing
+            while ``create`` is off, or is a folder.
     """
     shown = safe_url(url)
     try:
@@ -83,6 +82,8 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
         path = Path(parsed.database)
         if not path.exists() and not create:
             raise StorageError(f"no store at {path}: run a crawl first or pass --db")
+        if path.is_dir():
+            raise StorageError(f"cannot open the store {path}: it is a folder")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
@@ -96,14 +97,54 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def open_engine(url: str, *, create: bool = True, migrate: bool | None = None) -> Engine:
+    """An engine for ``url``, with the schema at the product's revision.
+
+    Args:
+        url: SQLAlchemy database URL.
+        create: create a missing SQLite file (otherwise a missing file is an error).
+        migrate: apply pending migrations; by default only for SQLite, the embedded store.
+            A server database is upgraded by ``crawler db upgrade``.
+
+    Raises:
+        StorageError: as :func:`make_engine`; or the database cannot be opened (for SQLite: the
+            file is not a database); or its schema is behind and ``migrate`` is off.
+    """
+    engine = make_engine(url, create=create)
+    if migrate is None:
+        migrate = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as conn:
-            if create:
-                Base.metadata.create_all(conn)
-            else:
-                inspect(conn).get_table_names()
+        _check_schema(engine, safe_url(url), migrate)
     except (OperationalError, DatabaseError, sqlite3.DatabaseError) as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-        raise StorageError(f"cannot open the store {shown}: {reason}") from exc
+        raise StorageError(f"cannot open the store {safe_url(url)}: {reason}") from exc
+    except StorageError:
+        engine.dispose()
+        raise
     return engine
+
+
+def _check_schema(engine: Engine, shown: str, migrate: bool) -> None:
+    from alembic.util.exc import CommandError
+
+    from storage import migrate as migrations
+
+    head = migrations.head_revision()
+    if migrate:
+        try:
+            migrations.upgrade(engine)
+        except CommandError as exc:
+            raise StorageError(
+                f"cannot upgrade the store {shown}: {exc}; was it written by a newer version?"
+            ) from exc
+        return
+    current = migrations.current_revision(engine)
+    if current != head:
+        raise StorageError(
+            f"the store {shown} is at schema revision {current or 'none'}, this version needs "
+            f"{head}: run `crawler db upgrade --db URL` first"
+        )

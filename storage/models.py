@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -36,7 +36,7 @@ class Article(Base):
     url: Mapped[str] = mapped_column(Text, unique=True)
     publisher: Mapped[str | None] = mapped_column(String(200), index=True)
     first_seen: Mapped[dt.datetime]
-    last_fetched: Mapped[dt.datetime]
+    last_fetched: Mapped[dt.datetime] = mapped_column(index=True)
     current_version: Mapped[int] = mapped_column(Integer, default=0)
 
     versions: Mapped[list[Version]] = relationship(
@@ -60,7 +60,7 @@ class Version(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[str | None] = mapped_column(Text)
-    published: Mapped[dt.datetime | None]
+    published: Mapped[dt.datetime | None] = mapped_column(index=True)
     language: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int]
@@ -100,12 +100,59 @@ class Fetch(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
-    fetched_at: Mapped[dt.datetime]
+    fetched_at: Mapped[dt.datetime] = mapped_column(index=True)
     http_status: Mapped[int | None]
     bytes: Mapped[int] = mapped_column(default=0)
     duration_ms: Mapped[int | None]
-    outcome: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     body_hash: Mapped[str | None] = mapped_column(String(64))
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+
+
+class Signature(Base):
+    """The syndication sketch of a version, with the scheme that made it."""
+
+    __tablename__ = "signatures"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    scheme: Mapped[str] = mapped_column(String(200), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Cluster(Base):
+    """A group of articles that carry the same story, and which of them is the original."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    original_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    original_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class ClusterMember(Base):
+    """An article's place in a cluster: how it relates to the member it matched."""
+
+    __tablename__ = "cluster_members"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    cluster_id: Mapped[int] = mapped_column(
+        ForeignKey("clusters.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+    relation: Mapped[str] = mapped_column(String(32))
+    matched_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL")
+    )
+    jaccard: Mapped[float | None] = mapped_column(Float)
+    containment: Mapped[float | None] = mapped_column(Float)
+    shared_passages: Mapped[str | None] = mapped_column(Text)

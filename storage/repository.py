@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.db import open_engine, resolve_db_url, safe_url
+from storage.search import replace_indexed_version
 
 if TYPE_CHECKING:
     from crawler.seeds import Collection
@@ -77,9 +78,11 @@ def utcnow() -> dt.datetime:
 class Store:
     """The article store behind one database URL."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self, url: str | None = None, *, create: bool = True, migrate: bool | None = None
+    ) -> None:
         self.url = resolve_db_url(url)
-        self.engine = open_engine(self.url, create=create)
+        self.engine = open_engine(self.url, create=create, migrate=migrate)
 
     @property
     def display_url(self) -> str:
@@ -223,6 +226,7 @@ class Store:
                     )
                     session.add(version_row)
                     session.flush()
+                    replace_indexed_version(session, current, version_row)
                     article.current_version = version_row.version
             session.add(
                 models.Fetch(

@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from storage import Store
+
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "seeds" / "snapshots" / "putin-india-visit"
 SEEDS = ROOT / "seeds" / "putin-india-visit.toml"
@@ -53,7 +55,9 @@ def pg_url(pg_base_url: str) -> Iterator[str]:
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in pg_base_url else "?"
-    yield f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
+    url = f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
+    Store(url, migrate=True).close()
+    yield url
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     engine.dispose()

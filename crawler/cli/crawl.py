@@ -1,38 +1,16 @@
-"""The ``crawler`` command line."""
+"""Commands that crawl: ``demo``, ``crawl`` and ``serve-snapshot``."""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from crawler.errors import CrawlerError
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+from crawler.cli.common import console, db_option
 
 
-class _Group(click.Group):
-    """Report the product's own errors as one clear line and exit status 1."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except CrawlerError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
-            sys.exit(1)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="crawler")
-def main() -> None:
-    """Crawl news sources, clean articles, detect syndicated copies, keep every version."""
-
-
-@main.command()
+@click.command()
 @click.option(
     "--db",
     "db_path",
@@ -69,27 +47,27 @@ def demo(db_path: Path | None, verbose: bool) -> None:
         f"({len(summary.changed)} articles changed in the second crawl)"
     )
     for url, version in summary.changed:
-        console.print(f"    {url} → version {version}", soft_wrap=True)
+        console.print(f"    {url} → version {version}", soft_wrap=True, markup=False)
     console.print(f"[bold]Rejected pages[/]  {len(summary.rejected)}")
     for url, reason in summary.rejected:
-        console.print(f"    {url}\n      {reason}", soft_wrap=True)
+        console.print(f"    {url}\n      {reason}", soft_wrap=True, markup=False)
     if summary.errors:
         console.print(f"[bold]Fetch errors[/]    {len(summary.errors)}")
         for url, reason in summary.errors:
-            console.print(f"    {url}\n      {reason}", soft_wrap=True)
+            console.print(f"    {url}\n      {reason}", soft_wrap=True, markup=False)
     console.print(f"[bold]Exact duplicates[/] {len(summary.duplicates)}")
     for url, original in summary.duplicates:
-        console.print(f"    {url} = {original}", soft_wrap=True)
+        console.print(f"    {url} = {original}", soft_wrap=True, markup=False)
     console.print(f"[bold]Database[/]        {summary.db_path}")
     console.print(f"[bold]Time[/]            {summary.seconds:.1f} s")
     console.print("\nTry:")
     for query in example_queries(summary.db_path):
-        console.print(f"  {query}", soft_wrap=True)
+        console.print(f"  {query}", soft_wrap=True, markup=False)
 
 
-@main.command()
+@click.command()
 @click.argument("seeds", required=False)
-@click.option("--db", default=None, help="Store: a SQLite path or SQLAlchemy URL.")
+@db_option
 @click.option(
     "--snapshot",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -122,7 +100,7 @@ def crawl(
     )
 
 
-@main.command("serve-snapshot")
+@click.command("serve-snapshot")
 @click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
 @click.option("--state", default=None, help="State to start in (default: the first).")
 def serve_snapshot(port: int, state: str | None) -> None:

@@ -1,0 +1,74 @@
+"""What every command shares: the group, the console, ``--db`` and ``--json``, clear errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from crawler.errors import CrawlerError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Group(click.Group):
+    """Report the product's own errors as one clear line and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except CrawlerError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crawler")
+def main() -> None:
+    """Crawl news sources, clean articles, detect syndicated copies, keep every version.
+
+    The store is chosen with --db (a SQLite path or SQLAlchemy URL), else the CRAWLER_DB_URL
+    environment variable, else ~/.local/share/crawler/crawler.db.
+    """
+
+
+def db_option(func: F) -> F:
+    """The ``--db`` option of commands that read or write the store."""
+    return click.option(
+        "--db",
+        default=None,
+        metavar="PATH|URL",
+        help="Store: a SQLite file or SQLAlchemy URL (default: CRAWLER_DB_URL, then "
+        "~/.local/share/crawler/crawler.db).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    """The ``--json`` option of commands that print records."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")(func)
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as JSON on stdout."""
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def when(value: dt.datetime | None) -> str:
+    """A stored time for people: minutes, no microseconds."""
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])

@@ -1,0 +1,42 @@
+"""``crawler db``: the store's schema revision and its upgrade."""
+
+from __future__ import annotations
+
+import click
+
+from crawler.cli.common import console, db_option
+from storage import migrate
+from storage.db import make_engine, open_engine, resolve_db_url, safe_url
+
+
+@click.group()
+def db() -> None:
+    """Manage the store's schema."""
+
+
+@db.command()
+@db_option
+def upgrade(db: str | None) -> None:
+    """Bring the store's schema to this version's revision (server databases need this)."""
+    url = resolve_db_url(db)
+    engine = open_engine(url, migrate=True)
+    try:
+        console.print(f"{safe_url(url)}: schema at revision {migrate.current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+@db.command()
+@db_option
+def revision(db: str | None) -> None:
+    """Show the store's schema revision and the one this version needs."""
+    url = resolve_db_url(db)
+    engine = make_engine(url, create=False)
+    try:
+        current = migrate.current_revision(engine)
+        console.print(
+            f"{safe_url(url)}: revision {current or 'none'}; "
+            f"this version needs {migrate.head_revision()}"
+        )
+    finally:
+        engine.dispose()

@@ -1,0 +1,258 @@
+"""Read-side queries of the store, shared by the CLI and the benchmarks.
+
+User text only ever reaches SQL as bound parameters; ``LIKE`` wildcards in it are escaped and sort
+keys come from a fixed list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from crawler.errors import NotFoundError
+from storage import models
+
+SORT_KEYS = ("last_fetched", "first_seen", "published", "publisher", "url")
+EXPORT_KEYS = (
+    "url",
+    "publisher",
+    "title",
+    "authors",
+    "published",
+    "language",
+    "fetched_at",
+    "first_seen",
+    "version",
+    "content_hash",
+    "word_count",
+    "cluster",
+    "relation",
+    "original_url",
+    "text",
+)
+
+
+def escape_like(value: str) -> str:
+    """``value`` with ``LIKE`` wildcards taken literally (escape character ``\\``)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """An article with its current version's headline figures."""
+
+    url: str
+    publisher: str | None
+    title: str | None
+    version: int
+    published: dt.datetime | None
+    first_seen: dt.datetime
+    last_fetched: dt.datetime
+    word_count: int
+
+
+def _current() -> Select[models.Article, models.Version]:
+    return select(models.Article, models.Version).join(
+        models.Version,
+        (models.Version.article_id == models.Article.id)
+        & (models.Version.version == models.Article.current_version),
+    )
+
+
+def list_articles(
+    session: Session,
+    *,
+    publisher: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 50,
+    sort: str = "last_fetched",
+) -> list[ArticleRow]:
+    """Articles with their current version, newest first by ``sort``.
+
+    ``publisher`` matches case-insensitively anywhere in the name; ``since``/``until`` bound the
+    published date (the first-seen time when the date is unknown).
+    """
+    if sort not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
+    when = func.coalesce(models.Version.published, models.Article.first_seen)
+    query = _current()
+    if publisher:
+        pattern = f"%{escape_like(publisher.lower())}%"
+        query = query.where(func.lower(models.Article.publisher).like(pattern, escape="\\"))
+    if since is not None:
+        query = query.where(when >= since)
+    if until is not None:
+        query = query.where(when < until)
+    orders: dict[str, ColumnElement[Any]] = {
+        "last_fetched": models.Article.last_fetched.desc(),
+        "first_seen": models.Article.first_seen.desc(),
+        "published": when.desc(),
+        "publisher": models.Article.publisher.asc(),
+        "url": models.Article.url.asc(),
+    }
+    order = orders[sort]
+    rows = session.execute(query.order_by(order, models.Article.id).limit(max(limit, 0)))
+    return [
+        ArticleRow(
+            url=a.url,
+            publisher=a.publisher,
+            title=v.title,
+            version=v.version,
+            published=v.published,
+            first_seen=a.first_seen,
+            last_fetched=a.last_fetched,
+            word_count=v.word_count,
+        )
+        for a, v in rows
+    ]
+
+
+def find_article(session: Session, url: str) -> models.Article:
+    """The article stored under ``url``.
+
+    Raises:
+        NotFoundError: no article has this URL.
+    """
+    article = session.scalars(select(models.Article).where(models.Article.url == url)).one_or_none()
+    if article is None:
+        raise NotFoundError(f"no article with URL {url!r} in the store")
+    return article
+
+
+def article_versions(session: Session, url: str) -> list[models.Version]:
+    """Every version of the article at ``url``, oldest first."""
+    article = find_article(session, url)
+    return list(
+        session.scalars(
+            select(models.Version)
+            .where(models.Version.article_id == article.id)
+            .order_by(models.Version.version)
+        )
+    )
+
+
+def get_version(session: Session, url: str, number: int) -> models.Version:
+    """Version ``number`` of the article at ``url``; negative numbers count from the last."""
+    versions = article_versions(session, url)
+    index = number - 1 if number > 0 else len(versions) + number
+    if not 0 <= index < len(versions):
+        raise NotFoundError(f"{url} has versions 1 to {len(versions)}, not {number}")
+    return versions[index]
+
+
+def list_fetches(
+    session: Session, *, errors_only: bool = False, url: str | None = None, limit: int = 50
+) -> list[models.Fetch]:
+    """The latest fetches, newest first; ``errors_only`` keeps rejected and failed ones."""
+    query = select(models.Fetch)
+    if errors_only:
+        query = query.where(models.Fetch.outcome.in_(("rejected", "error")))
+    if url:
+        query = query.where(models.Fetch.url == url)
+    query = query.order_by(models.Fetch.fetched_at.desc(), models.Fetch.id.desc())
+    return list(session.scalars(query.limit(max(limit, 0))))
+
+
+def store_stats(session: Session) -> dict[str, Any]:
+    """Counts that describe the store."""
+    outcomes = {
+        outcome: count
+        for outcome, count in session.execute(
+            select(models.Fetch.outcome, func.count()).group_by(models.Fetch.outcome)
+        )
+    }
+    publishers = session.execute(
+        select(models.Article.publisher, func.count())
+        .group_by(models.Article.publisher)
+        .order_by(func.count().desc(), models.Article.publisher)
+        .limit(10)
+    )
+    last_run = session.scalars(
+        select(models.CrawlRun).order_by(models.CrawlRun.id.desc()).limit(1)
+    ).one_or_none()
+    return {
+        "articles": session.scalar(select(func.count(models.Article.id))) or 0,
+        "versions": session.scalar(select(func.count(models.Version.id))) or 0,
+        "changed_articles": session.scalar(
+            select(func.count(models.Article.id)).where(models.Article.current_version > 1)
+        )
+        or 0,
+        "fetches": sum(outcomes.values()),
+        "fetch_outcomes": outcomes,
+        "crawl_runs": session.scalar(select(func.count(models.CrawlRun.id))) or 0,
+        "clusters": session.scalar(select(func.count(models.Cluster.id))) or 0,
+        "top_publishers": [{"publisher": p, "articles": n} for p, n in publishers],
+        "last_run": None
+        if last_run is None
+        else {
+            "id": last_run.id,
+            "collection": last_run.collection,
+            "started_at": last_run.started_at.isoformat(),
+            "finished_at": last_run.finished_at.isoformat() if last_run.finished_at else None,
+            "status": last_run.status,
+            "pages": last_run.pages,
+        },
+    }
+
+
+def iter_export(session: Session, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """One record per article's current version, streamed in ``batch``-sized chunks."""
+    original = aliased(models.Article)
+    query = (
+        select(
+            models.Article.url,
+            models.Article.publisher,
+            models.Article.first_seen,
+            models.Version.title,
+            models.Version.authors,
+            models.Version.published,
+            models.Version.language,
+            models.Version.fetched_at,
+            models.Version.version,
+            models.Version.content_hash,
+            models.Version.word_count,
+            models.ClusterMember.cluster_id,
+            models.ClusterMember.relation,
+            original.url.label("original_url"),
+            models.Version.text,
+        )
+        .join(
+            models.Version,
+            (models.Version.article_id == models.Article.id)
+            & (models.Version.version == models.Article.current_version),
+        )
+        .outerjoin(models.ClusterMember, models.ClusterMember.article_id == models.Article.id)
+        .outerjoin(models.Cluster, models.Cluster.id == models.ClusterMember.cluster_id)
+        .outerjoin(original, original.id == models.Cluster.original_article_id)
+        .order_by(models.Article.id)
+        .execution_options(stream_results=True, yield_per=batch)
+    )
+    for row in session.execute(query):
+        yield {
+            "url": row.url,
+            "publisher": row.publisher,
+            "title": row.title,
+            "authors": json.loads(row.authors) if row.authors else [],
+            "published": _iso(row.published),
+            "language": row.language,
+            "fetched_at": _iso(row.fetched_at),
+            "first_seen": _iso(row.first_seen),
+            "version": row.version,
+            "content_hash": row.content_hash,
+            "word_count": row.word_count,
+            "cluster": row.cluster_id,
+            "relation": row.relation,
+            "original_url": row.original_url,
+            "text": row.text,
+        }
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
