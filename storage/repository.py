@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
 from storage.db import open_engine, resolve_db_url, safe_url
-from storage.search import replace_indexed_version
+from storage.search import IndexedText, replace_indexed_version
 
 if TYPE_CHECKING:
     from crawler.seeds import Collection
@@ -73,6 +73,32 @@ class StoreResult:
 def utcnow() -> dt.datetime:
     """The current time in UTC, naive, as the store keeps all times."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+_ARTICLES = models.Base.metadata.tables["articles"]
+_VERSIONS = models.Base.metadata.tables["versions"]
+_FIND_ARTICLE = select(_ARTICLES.c.id, _ARTICLES.c.current_version).where(
+    _ARTICLES.c.url == bindparam("url")
+)
+_TOUCH_ARTICLE = (
+    update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article")).values(last_fetched=bindparam("at"))
+)
+_UPDATE_ARTICLE = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article"))
+    .values(
+        last_fetched=bindparam("at"),
+        publisher=func.coalesce(bindparam("publisher", type_=String), _ARTICLES.c.publisher),
+        current_version=bindparam("current"),
+    )
+)
+_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+_CURRENT_VERSION = select(_VERSIONS.c.id, _VERSIONS.c.content_hash, _VERSIONS.c.title).where(
+    _VERSIONS.c.article_id == bindparam("article_id"),
+    _VERSIONS.c.version == bindparam("version"),
+)
+_INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
+_INSERT_FETCH = insert(models.Base.metadata.tables["fetches"])
 
 
 class Store:
@@ -172,37 +198,34 @@ class Store:
         modified). With ``content``, a version is appended only when the normalised text's hash
         or the title differs from the article's current version.
         """
-        with self.session() as session, session.begin():
-            article = session.scalars(
-                select(models.Article).where(models.Article.url == fetch.url)
-            ).one_or_none()
-            version_row: models.Version | None = None
+        # Prepared Core statements rather than the ORM unit of work: this is the crawl's hot
+        # write path, and constant statements are compiled once per dialect.
+        with self.engine.begin() as conn:
+            found = conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
+            article_id, current_number = (found[0], found[1]) if found else (None, 0)
+            version_id: int | None = None
+            new_number: int | None = None
             if content is None:
                 outcome = fetch.outcome or Outcome.ERROR
-                if article is not None and outcome == Outcome.NOT_MODIFIED:
-                    article.last_fetched = fetch.fetched_at
+                if article_id is not None and outcome == Outcome.NOT_MODIFIED:
+                    conn.execute(_TOUCH_ARTICLE, {"article": article_id, "at": fetch.fetched_at})
             else:
-                if article is None:
-                    article = models.Article(
-                        url=fetch.url,
-                        publisher=fetch.publisher,
-                        first_seen=fetch.fetched_at,
-                        last_fetched=fetch.fetched_at,
-                        current_version=0,
-                    )
-                    session.add(article)
-                    session.flush()
+                if article_id is None:
+                    article_id = conn.execute(
+                        _INSERT_ARTICLE,
+                        {
+                            "url": fetch.url,
+                            "publisher": fetch.publisher,
+                            "first_seen": fetch.fetched_at,
+                            "last_fetched": fetch.fetched_at,
+                            "current_version": 0,
+                        },
+                    ).scalar_one()
                 current = None
-                if article.current_version:
-                    current = session.scalars(
-                        select(models.Version).where(
-                            models.Version.article_id == article.id,
-                            models.Version.version == article.current_version,
-                        )
+                if current_number:
+                    current = conn.execute(
+                        _CURRENT_VERSION, {"article_id": article_id, "version": current_number}
                     ).one()
-                article.last_fetched = fetch.fetched_at
-                if fetch.publisher:
-                    article.publisher = fetch.publisher
                 if (
                     current is not None
                     and current.content_hash == content.content_hash
@@ -211,42 +234,55 @@ class Store:
                     outcome = Outcome.UNCHANGED
                 else:
                     outcome = Outcome.NEW_VERSION
-                    version_row = models.Version(
-                        article_id=article.id,
-                        version=article.current_version + 1,
-                        fetched_at=fetch.fetched_at,
-                        content_hash=content.content_hash,
-                        title=content.title,
-                        authors=json.dumps(list(content.authors)) if content.authors else None,
-                        published=content.published,
-                        language=content.language,
-                        text=content.text,
-                        word_count=content.word_count,
-                        duplicate_of=content.duplicate_of,
+                    new_number = current_number + 1
+                    version_id = conn.execute(
+                        _INSERT_VERSION,
+                        {
+                            "article_id": article_id,
+                            "version": new_number,
+                            "fetched_at": fetch.fetched_at,
+                            "content_hash": content.content_hash,
+                            "title": content.title,
+                            "authors": json.dumps(list(content.authors))
+                            if content.authors
+                            else None,
+                            "published": content.published,
+                            "language": content.language,
+                            "text": content.text,
+                            "word_count": content.word_count,
+                            "duplicate_of": content.duplicate_of,
+                        },
+                    ).scalar_one()
+                    replace_indexed_version(
+                        conn,
+                        current.id if current is not None else None,
+                        IndexedText(version_id, content.title, content.text),
                     )
-                    session.add(version_row)
-                    session.flush()
-                    replace_indexed_version(session, current, version_row)
-                    article.current_version = version_row.version
-            session.add(
-                models.Fetch(
-                    run_id=fetch.run_id,
-                    url=fetch.url,
-                    article_id=article.id if article is not None else None,
-                    version_id=version_row.id if version_row is not None else None,
-                    fetched_at=fetch.fetched_at,
-                    http_status=fetch.http_status,
-                    bytes=fetch.bytes,
-                    duration_ms=fetch.duration_ms,
-                    outcome=outcome,
-                    reason=fetch.reason,
-                    body_hash=fetch.body_hash,
-                    etag=fetch.etag,
-                    last_modified=fetch.last_modified,
+                conn.execute(
+                    _UPDATE_ARTICLE,
+                    {
+                        "article": article_id,
+                        "at": fetch.fetched_at,
+                        "publisher": fetch.publisher,
+                        "current": new_number or current_number,
+                    },
                 )
+            conn.execute(
+                _INSERT_FETCH,
+                {
+                    "run_id": fetch.run_id,
+                    "url": fetch.url,
+                    "article_id": article_id,
+                    "version_id": version_id,
+                    "fetched_at": fetch.fetched_at,
+                    "http_status": fetch.http_status,
+                    "bytes": fetch.bytes,
+                    "duration_ms": fetch.duration_ms,
+                    "outcome": outcome.value,
+                    "reason": fetch.reason,
+                    "body_hash": fetch.body_hash,
+                    "etag": fetch.etag,
+                    "last_modified": fetch.last_modified,
+                },
             )
-            return StoreResult(
-                outcome=outcome,
-                article_id=article.id if article is not None else None,
-                version=version_row.version if version_row is not None else None,
-            )
+            return StoreResult(outcome=outcome, article_id=article_id, version=new_number)

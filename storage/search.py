@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from storage import models
 
 _TERM = re.compile(r'"([^"]+)"|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -40,23 +39,31 @@ def fts5_query(query: str) -> str:
     return " ".join(parts)
 
 
-def replace_indexed_version(
-    session: Session, old: models.Version | None, new: models.Version
-) -> None:
+@dataclass(frozen=True, slots=True)
+class IndexedText:
+    """What the search index holds of a version."""
+
+    version_id: int
+    title: str | None
+    text: str
+
+
+def replace_indexed_version(conn: Connection, old_id: int | None, new: IndexedText) -> None:
     """Keep the search index on the article's current version only (same transaction)."""
-    if session.get_bind().dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite":
         return  # PostgreSQL: a generated tsvector column on versions, searched via current ones
-    if old is not None:
-        session.execute(
+    if old_id is not None:
+        # An external-content FTS5 entry is removed by giving back the values it indexed.
+        conn.execute(
             text(
                 "INSERT INTO versions_fts(versions_fts, rowid, title, text) "
-                "VALUES ('delete', :id, :title, :text)"
+                "SELECT 'delete', id, coalesce(title, ''), text FROM versions WHERE id = :id"
             ),
-            {"id": old.id, "title": old.title or "", "text": old.text},
+            {"id": old_id},
         )
-    session.execute(
+    conn.execute(
         text("INSERT INTO versions_fts(rowid, title, text) VALUES (:id, :title, :text)"),
-        {"id": new.id, "title": new.title or "", "text": new.text},
+        {"id": new.version_id, "title": new.title or "", "text": new.text},
     )
 
 
