@@ -150,7 +150,7 @@ def main() -> None:
     print(f"search: median {med:.2f} ms, p95 {p95:.2f} ms (target <= 100 ms)")
 
     small = max(args.articles // 10, 1)
-    rate_small, peak_small, n_small = export_peak(store, small)
+    _rate_small, peak_small, n_small = export_peak(store, small)
     rate_all, peak_all, n_all = export_peak(store, args.articles)
     print(
         f"export: {rate_all:,.0f} articles/s; peak Python memory {peak_small:.1f} MB after "

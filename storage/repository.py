@@ -81,7 +81,9 @@ _FIND_ARTICLE = select(_ARTICLES.c.id, _ARTICLES.c.current_version).where(
     _ARTICLES.c.url == bindparam("url")
 )
 _TOUCH_ARTICLE = (
-    update(_ARTICLES).where(_ARTICLES.c.id == bindparam("article")).values(last_fetched=bindparam("at"))
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article"))
+    .values(last_fetched=bindparam("at"))
 )
 _UPDATE_ARTICLE = (
     update(_ARTICLES)

@@ -67,7 +67,7 @@ def check_consistent(path: Path) -> None:
 
 def test_sigkill_during_writes_leaves_a_consistent_store(tmp_path: Path) -> None:
     path = tmp_path / "crash.db"
-    rng = random.Random(20241125)  # noqa: S311 - kill timings, not secrets
+    rng = random.Random(20241125)
     for _trial in range(8):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True

@@ -1,0 +1,265 @@
+"""An incremental index that finds verified near-duplicates and partial copies of a text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+import xxhash
+
+from crawler.syndication.config import SyndicationConfig
+from crawler.syndication.postings import Postings
+from crawler.syndication.shingles import Shingled, U64Array
+from crawler.syndication.sketch import Signature, Sketcher
+from crawler.syndication.verify import Passage, Relation, compare, relation_of
+
+DocId = Hashable
+TextOf = Callable[[DocId], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    """A text's shingles and signature; ``signature.to_bytes()`` is what the store persists."""
+
+    shingled: Shingled
+    signature: Signature
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A verified relation between the queried text and an indexed document.
+
+    ``contained`` is ``"query"`` or ``"other"``: which of the two is the shorter text whose
+    containment is reported. Passage ``a_*`` spans are in the queried text, ``b_*`` in the other.
+    """
+
+    doc_id: DocId
+    relation: Relation
+    jaccard: float
+    containment: float
+    contained: str
+    passages: tuple[Passage, ...]
+
+
+class SyndicationIndex:
+    """Incremental index of article signatures with verified candidate retrieval.
+
+    Two routes propose candidates, and neither compares all pairs:
+
+    * anchors (MOD-m shingle samples) shared with the query, counted per document, propose
+      partial copies, whatever the size difference and offset of the copied passage;
+    * LSH bands of the whole-text MinHash propose near-duplicates, also when their anchors are
+      too common to be looked up (a story syndicated to more sites than ``max_anchor_df``).
+
+    Candidates are then verified on their texts, fetched through ``text_of``.
+    """
+
+    def __init__(self, config: SyndicationConfig | None = None, text_of: TextOf | None = None):
+        self.config = config or SyndicationConfig()
+        self.text_of = text_of
+        self.sketcher = Sketcher(self.config)
+        self._anchors = Postings()
+        self._bands = Postings()
+        self._slot_of: dict[DocId, int] = {}
+        self._ids: list[DocId | None] = []
+        self._anchor_counts = np.empty(1024, dtype=np.uint32)
+        self._alive = np.zeros(1024, dtype=np.bool_)
+        self._dead = 0
+
+    # -- building -------------------------------------------------------------------------
+
+    @classmethod
+    def from_records(
+        cls,
+        records: Iterable[tuple[DocId, bytes]],
+        config: SyndicationConfig | None = None,
+        text_of: TextOf | None = None,
+    ) -> Self:
+        """Rebuild an index from persisted signature records, without reading any text.
+
+        Raises:
+            SignatureMismatchError: a record was made with other signature parameters.
+        """
+        index = cls(config, text_of)
+        anchor_keys: list[U64Array] = []
+        band_keys: list[U64Array] = []
+        for doc_id, record in records:
+            signature = Signature.from_bytes(record, index.sketcher.params)
+            if doc_id in index._slot_of:
+                index.remove(doc_id)
+            if signature.word_count < index.config.min_words:
+                continue
+            anchor_keys.append(signature.anchors)
+            band_keys.append(index._band_keys(signature))
+            index._new_slot(doc_id, len(signature.anchors))
+        # Postings are sorted once at the end: far faster than inserting one by one.
+        slots = np.arange(len(index._ids), dtype=np.uint32)
+        if anchor_keys:
+            counts = [len(a) for a in anchor_keys]
+            index._anchors.bulk_add(np.concatenate(anchor_keys), np.repeat(slots, counts))
+            index._bands.bulk_add(
+                np.concatenate(band_keys), np.repeat(slots, index.config.lsh_bands)
+            )
+        if index._dead:
+            index.compact()
+        return index
+
+    def sketch(self, text: str) -> Sketch:
+        """Shingle and sign ``text`` (pass the result to ``add`` to avoid doing it twice)."""
+        shingled, signature = self.sketcher.sketch(text)
+        return Sketch(shingled, signature)
+
+    def add_record(self, doc_id: DocId, record: bytes | Signature) -> bool:
+        """Index a stored signature without verification; False if too short to index.
+
+        Raises:
+            SignatureMismatchError: the record was made with other signature parameters.
+        """
+        if isinstance(record, bytes | bytearray | memoryview):
+            record = Signature.from_bytes(bytes(record), self.sketcher.params)
+        elif record.params != self.sketcher.params:
+            record = Signature.from_bytes(record.to_bytes(), self.sketcher.params)
+        if doc_id in self._slot_of:
+            self.remove(doc_id)
+        if record.word_count < self.config.min_words:
+            return False
+        slot = self._new_slot(doc_id, len(record.anchors))
+        self._anchors.add(record.anchors, slot, self._alive)
+        self._bands.add(self._band_keys(record), slot, self._alive)
+        return True
+
+    def _new_slot(self, doc_id: DocId, anchors: int) -> int:
+        slot = len(self._ids)
+        self._ids.append(doc_id)
+        self._slot_of[doc_id] = slot
+        if slot >= len(self._alive):
+            grow = max(1024, len(self._alive))
+            self._alive = np.concatenate((self._alive, np.zeros(grow, dtype=np.bool_)))
+            self._anchor_counts = np.concatenate(
+                (self._anchor_counts, np.empty(grow, dtype=np.uint32))
+            )
+        self._alive[slot] = True
+        self._anchor_counts[slot] = anchors
+        return slot
+
+    def add(self, doc_id: DocId, text: str, *, sketch: Sketch | None = None) -> list[Match]:
+        """Verified matches of ``text`` among the indexed documents, then index it.
+
+        A document already indexed under ``doc_id`` (an earlier version) is removed first, so
+        a new version is evaluated afresh and never matches its own previous version.
+        Texts shorter than ``min_words`` are neither matched nor indexed.
+        """
+        if doc_id in self._slot_of:
+            self.remove(doc_id)
+        sketch = sketch or self.sketch(text)
+        if sketch.shingled.word_count < self.config.min_words:
+            return []
+        matches = self._query(sketch)
+        self.add_record(doc_id, sketch.signature)
+        return matches
+
+    def query(self, text: str, *, sketch: Sketch | None = None) -> list[Match]:
+        """Verified matches of ``text`` among the indexed documents, without indexing it."""
+        sketch = sketch or self.sketch(text)
+        if sketch.shingled.word_count < self.config.min_words:
+            return []
+        return self._query(sketch)
+
+    def remove(self, doc_id: DocId) -> None:
+        """Forget ``doc_id`` (its postings are dropped at the next merge). KeyError if absent."""
+        slot = self._slot_of.pop(doc_id)
+        self._ids[slot] = None
+        self._alive[slot] = False
+        self._dead += 1
+        # Tombstones cost lookups: compact once they are a quarter of the postings.
+        if self._dead * 4 > len(self._slot_of) + self._dead and self._dead > 1024:
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop removed documents' postings now."""
+        self._anchors.merge(self._alive)
+        self._bands.merge(self._alive)
+        self._dead = 0
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._slot_of
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate bytes held by the index structures (ids and postings, no texts)."""
+        import sys
+
+        ids = sys.getsizeof(self._slot_of) + sys.getsizeof(self._ids)
+        ids += sum(sys.getsizeof(d) for d in self._slot_of)
+        arrays = self._alive.nbytes + self._anchor_counts.nbytes
+        buffered = 12 * (len(self._anchors) + len(self._bands)) - (
+            self._anchors.nbytes + self._bands.nbytes
+        )
+        return ids + arrays + self._anchors.nbytes + self._bands.nbytes + max(0, buffered)
+
+    # -- querying -------------------------------------------------------------------------
+
+    def _band_keys(self, signature: Signature) -> U64Array:
+        values = np.asarray(signature.minhash.hashvalues)
+        rows = self.config.lsh_rows
+        keys = [
+            xxhash.xxh3_64_intdigest(values[b * rows : (b + 1) * rows].tobytes(), b)
+            for b in range(self.config.lsh_bands)
+        ]
+        return np.asarray(keys, dtype=np.uint64)
+
+    def _candidates(self, signature: Signature) -> list[int]:
+        cfg = self.config
+        slots, _ = self._anchors.lookup(signature.anchors, cfg.max_anchor_df)
+        chosen: dict[int, float] = {}
+        if len(slots):
+            uniq, shared = np.unique(slots, return_counts=True)
+            keep = self._alive[uniq]
+            uniq, shared = uniq[keep], shared[keep]
+            smaller = np.minimum(self._anchor_counts[uniq], len(signature.anchors))
+            est = shared / np.maximum(smaller, 1)
+            ok = (shared >= cfg.candidate_min_anchors) & (est >= cfg.candidate_min_containment)
+            for slot, score in zip(uniq[ok].tolist(), est[ok].tolist(), strict=True):
+                chosen[slot] = score
+        # Band hits need no document-frequency cap: a whole-text collision is never chrome.
+        band_slots, _ = self._bands.lookup(self._band_keys(signature), max_df=1 << 31)
+        for slot in np.unique(band_slots).tolist():
+            if self._alive[slot]:
+                chosen[slot] = max(chosen.get(slot, 0.0), 1.0)
+        ranked = sorted(chosen, key=lambda s: -chosen[s])
+        return ranked[: cfg.max_candidates]
+
+    def _query(self, sketch: Sketch) -> list[Match]:
+        cfg = self.config
+        matches: list[Match] = []
+        if self.text_of is None:
+            raise RuntimeError("SyndicationIndex needs text_of to verify candidates")
+        for slot in self._candidates(sketch.signature):
+            other_id = self._ids[slot]
+            if other_id is None:
+                continue
+            other_text = self.text_of(other_id)
+            if other_text is None:
+                continue
+            other = self.sketcher.shingle(other_text)
+            cmp = compare(sketch.shingled, other, cfg.shingle_size, cfg.passage_words)
+            relation = relation_of(cmp, cfg.near_duplicate_jaccard, cfg.partial_containment)
+            if relation is None:
+                continue
+            matches.append(
+                Match(
+                    other_id,
+                    relation,
+                    cmp.jaccard,
+                    cmp.containment,
+                    "query" if cmp.contained == "a" else "other",
+                    cmp.passages,
+                )
+            )
+        matches.sort(key=lambda m: (-m.containment, -m.jaccard))
+        return matches
