@@ -165,3 +165,25 @@ class ClusterMember(Base):
     jaccard: Mapped[float | None] = mapped_column(Float)
     containment: Mapped[float | None] = mapped_column(Float)
     shared_passages: Mapped[str | None] = mapped_column(Text)
+
+
+class SyndicationPair(Base):
+    """A verified relation between two articles' current versions (``article_id < other_id``).
+
+    ``passages`` is a JSON list of shared spans: character offsets in each article's text.
+    """
+
+    __tablename__ = "syndication_pairs"
+    __table_args__ = (UniqueConstraint("article_id", "other_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[str] = mapped_column(String(32))
+    jaccard: Mapped[float] = mapped_column(Float)
+    containment: Mapped[float] = mapped_column(Float)
+    contained_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    passages: Mapped[str] = mapped_column(Text)
+    found_at: Mapped[dt.datetime]
