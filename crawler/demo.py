@@ -13,6 +13,7 @@ from crawler.seeds import load_seeds
 from crawler.snapshot import Snapshot
 from seeds import bundled_seeds, bundled_snapshot
 from storage import Store, models
+from storage.queries import ClusterRow, list_clusters
 
 
 @dataclass
@@ -28,6 +29,7 @@ class DemoSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    clusters: list[ClusterRow] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -55,7 +57,7 @@ def run_demo(db_path: Path, *, quiet_logs: bool = True) -> DemoSummary:
 def summarise(store: Store, collection: str) -> DemoSummary:
     """Read the demo's figures back from the store."""
     try:
-        with store.session() as s:
+        with store.reader() as s:
             sources = s.scalar(select(func.count()).where(models.Source.collection == collection))
             runs = list(s.scalars(select(models.CrawlRun).order_by(models.CrawlRun.id)))
             articles = s.scalar(select(func.count(models.Article.id))) or 0
@@ -92,6 +94,7 @@ def summarise(store: Store, collection: str) -> DemoSummary:
                 )
                 if d is not None
             ]
+            clusters = list_clusters(s)
     finally:
         store.close()
     return DemoSummary(
@@ -104,18 +107,20 @@ def summarise(store: Store, collection: str) -> DemoSummary:
         rejected=rejected,
         errors=errors,
         duplicates=duplicates,
+        clusters=clusters,
     )
 
 
-def example_queries(db_path: Path) -> list[str]:
+def example_queries(db_path: Path, changed_url: str | None) -> list[str]:
     """Three queries a user can paste to look at the demo's store."""
-    return [
-        f'sqlite3 {db_path} "SELECT a.publisher, v.title, v.word_count FROM articles a '
+    queries = [
+        f'sqlite3 {db_path} "SELECT a.publisher, v.version, v.title, v.word_count FROM articles a '
         "JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
         'ORDER BY a.publisher;"',
-        f'sqlite3 {db_path} "SELECT a.url, v.version, v.fetched_at, v.content_hash '
-        "FROM versions v JOIN articles a ON a.id = v.article_id "
-        'WHERE a.current_version > 1 ORDER BY a.url, v.version;"',
-        f'sqlite3 {db_path} "SELECT url, http_status, outcome, reason FROM fetches '
-        "WHERE outcome IN ('rejected', 'error') ORDER BY id;\"",
     ]
+    if changed_url:
+        queries.append(f"crawler diff {changed_url} --db {db_path}")
+    else:
+        queries.append(f"crawler fetches --errors --db {db_path}")
+    queries.append(f"crawler duplicates --db {db_path}")
+    return queries

@@ -12,8 +12,9 @@ from crawler.extract import Article, Rejection
 class PageItem:
     """A fetched page (or a failed fetch) and what the pipelines made of it.
 
-    The spider fills the fetch fields; ``clean`` sets ``article`` or ``rejection``; ``dedup`` sets
-    ``content_hash`` and ``duplicate_of``; ``store`` sets ``outcome`` and ``version``.
+    The spider fills the fetch fields; ``clean`` sets ``article`` or ``rejection``; ``dedup``
+    sets ``content_hash`` and ``duplicate_of``; ``store`` sets ``outcome``, ``article_id`` and
+    ``version``; ``syndication`` sets ``cluster_id``.
     """
 
     url: str
@@ -35,4 +36,7 @@ class PageItem:
     content_hash: str | None = None
     duplicate_of: str | None = None
     outcome: str | None = None
+    article_id: int | None = None
     version: int | None = None
+    version_id: int | None = None
+    cluster_id: int | None = None

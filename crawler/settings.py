@@ -38,6 +38,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.DedupPipeline": 200,
     "crawler.pipelines.StorePipeline": 300,
+    "crawler.pipelines.SyndicationPipeline": 400,
 }
 
 EXTRACT_ENABLED = defaults.EXTRACT_ENABLED
@@ -47,6 +48,7 @@ EXTRACT_FAVOR_PRECISION = defaults.EXTRACT_FAVOR_PRECISION
 DEDUP_ENABLED = defaults.DEDUP_ENABLED
 STORAGE_ENABLED = defaults.STORAGE_ENABLED
 STORAGE_URL = defaults.STORAGE_URL
+SYNDICATION_ENABLED = defaults.SYNDICATION_ENABLED
 REPLAY_SNAPSHOT = defaults.REPLAY_SNAPSHOT
 REPLAY_STATE = defaults.REPLAY_STATE
 

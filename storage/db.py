@@ -59,10 +59,18 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "crawler_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
     # In WAL mode a deferred transaction that reads and then writes fails at once with
-    # "database is locked" when another writer got in between, whatever busy_timeout says.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # "database is locked" when another writer got in between, whatever busy_timeout says:
+    # writes take the lock up front. Read-only sessions (READ_ONLY execution option) must not,
+    # or a long read would hold off every writer.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, create: bool = True) -> Engine:

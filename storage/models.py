@@ -178,9 +178,7 @@ class SyndicationPair(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    other_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    other_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     relation: Mapped[str] = mapped_column(String(32))
     jaccard: Mapped[float] = mapped_column(Float)
     containment: Mapped[float] = mapped_column(Float)

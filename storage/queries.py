@@ -256,3 +256,140 @@ def iter_export(session: Session, batch: int = 500) -> Iterator[dict[str, Any]]:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterMemberRow:
+    """A member of a syndication cluster, as listed to users."""
+
+    article_id: int
+    url: str
+    publisher: str | None
+    title: str | None
+    published: dt.datetime | None
+    relation: str
+    jaccard: float | None
+    containment: float | None
+    matched_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRow:
+    """A syndication cluster: its original first, then the other members."""
+
+    id: int
+    original_reason: str | None
+    members: list[ClusterMemberRow]
+
+
+def list_clusters(session: Session, *, limit: int = 50, url: str | None = None) -> list[ClusterRow]:
+    """Syndication clusters, largest first (or the one holding the article at ``url``)."""
+    ids_query = (
+        select(models.ClusterMember.cluster_id)
+        .group_by(models.ClusterMember.cluster_id)
+        .order_by(func.count().desc(), models.ClusterMember.cluster_id)
+        .limit(max(limit, 0))
+    )
+    if url is not None:
+        article = find_article(session, url)
+        ids_query = select(models.ClusterMember.cluster_id).where(
+            models.ClusterMember.article_id == article.id
+        )
+    ids = list(session.scalars(ids_query))
+    matched = aliased(models.Article)
+    rows = session.execute(
+        select(
+            models.ClusterMember.cluster_id,
+            models.Cluster.original_reason,
+            models.Article.id,
+            models.Article.url,
+            models.Article.publisher,
+            models.Version.title,
+            models.Version.published,
+            models.ClusterMember.relation,
+            models.ClusterMember.jaccard,
+            models.ClusterMember.containment,
+            matched.url,
+        )
+        .join(models.Cluster, models.Cluster.id == models.ClusterMember.cluster_id)
+        .join(models.Article, models.Article.id == models.ClusterMember.article_id)
+        .join(
+            models.Version,
+            (models.Version.article_id == models.Article.id)
+            & (models.Version.version == models.Article.current_version),
+        )
+        .outerjoin(matched, matched.id == models.ClusterMember.matched_article_id)
+        .where(models.ClusterMember.cluster_id.in_(ids))
+    ).all()
+    by_cluster: dict[int, ClusterRow] = {i: ClusterRow(i, None, []) for i in ids}
+    for cid, reason, *member in rows:
+        cluster = by_cluster[cid]
+        if cluster.original_reason is None:
+            by_cluster[cid] = cluster = ClusterRow(cid, reason, cluster.members)
+        cluster.members.append(ClusterMemberRow(*member))
+    for cluster in by_cluster.values():
+        cluster.members.sort(key=lambda m: (m.relation != "original", -(m.containment or 0)))
+    return [by_cluster[i] for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPassages:
+    """What the article at a URL shares with another article, as spans in both texts."""
+
+    other_url: str
+    relation: str
+    jaccard: float
+    containment: float
+    text: str
+    other_text: str
+    spans: list[tuple[int, int]]
+    other_spans: list[tuple[int, int]]
+
+
+def shared_passages(session: Session, url: str) -> list[SharedPassages]:
+    """Every verified relation of the article at ``url``, with the passages it shares."""
+    article = find_article(session, url)
+    pairs = session.scalars(
+        select(models.SyndicationPair).where(
+            (models.SyndicationPair.article_id == article.id)
+            | (models.SyndicationPair.other_id == article.id)
+        )
+    ).all()
+    ids = {p.article_id for p in pairs} | {p.other_id for p in pairs} | {article.id}
+    texts: dict[int, str] = {
+        a_id: text
+        for a_id, text in session.execute(
+            select(models.Version.article_id, models.Version.text)
+            .join(
+                models.Article,
+                (models.Article.id == models.Version.article_id)
+                & (models.Version.version == models.Article.current_version),
+            )
+            .where(models.Version.article_id.in_(ids))
+        )
+    }
+    urls: dict[int, str] = {
+        a_id: a_url
+        for a_id, a_url in session.execute(
+            select(models.Article.id, models.Article.url).where(models.Article.id.in_(ids))
+        )
+    }
+    result = []
+    for pair in pairs:
+        mine = "a" if pair.article_id == article.id else "b"
+        theirs = "b" if mine == "a" else "a"
+        other = pair.other_id if mine == "a" else pair.article_id
+        spans = json.loads(pair.passages)
+        result.append(
+            SharedPassages(
+                other_url=urls[other],
+                relation=pair.relation,
+                jaccard=pair.jaccard,
+                containment=pair.containment,
+                text=texts.get(article.id, ""),
+                other_text=texts.get(other, ""),
+                spans=[tuple(s[mine]) for s in spans],
+                other_spans=[tuple(s[theirs]) for s in spans],
+            )
+        )
+    return sorted(result, key=lambda r: -r.containment)

@@ -12,7 +12,7 @@ from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
-from storage.db import open_engine, resolve_db_url, safe_url
+from storage.db import READ_ONLY, open_engine, resolve_db_url, safe_url
 from storage.search import IndexedText, replace_indexed_version
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ class StoreResult:
     outcome: Outcome
     article_id: int | None = None
     version: int | None = None
+    version_id: int | None = None
 
 
 def utcnow() -> dt.datetime:
@@ -122,8 +123,12 @@ class Store:
         self.engine.dispose()
 
     def session(self) -> Session:
-        """A new ORM session on the store (for reads; writes use the methods below)."""
+        """A new ORM session for a write transaction (``with store.session() as s, s.begin()``)."""
         return Session(self.engine, expire_on_commit=False)
+
+    def reader(self) -> Session:
+        """A new ORM session for reading: it never holds off writers, however long it reads."""
+        return Session(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     def sync_sources(self, collection: Collection) -> int:
         """Record the sources of ``collection``; returns how many were new."""
@@ -179,7 +184,7 @@ class Store:
 
     def find_by_content_hash(self, content_hash: str, *, exclude_url: str) -> str | None:
         """URL of another article whose current version has this content hash, if any."""
-        with self.session() as session:
+        with self.reader() as session:
             row = session.execute(
                 select(models.Article.url)
                 .join(models.Version, models.Version.article_id == models.Article.id)
@@ -287,4 +292,4 @@ class Store:
                     "last_modified": fetch.last_modified,
                 },
             )
-            return StoreResult(outcome=outcome, article_id=article_id, version=new_number)
+            return StoreResult(outcome, article_id, new_number, version_id)

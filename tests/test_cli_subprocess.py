@@ -105,7 +105,12 @@ def test_demo_crawls_twice_and_summarises(tmp_path: Path) -> None:
     for label in ("Sources", "Articles stored", "Versions", "Rejected pages", "Exact duplicates"):
         assert label in out
     assert "bot-wall" in out
-    assert out.count("sqlite3 ") == 3
+    tries = out.split("Try:", 1)[1].strip().splitlines()
+    assert len(tries) == 3
+    assert tries[0].strip().startswith(f"sqlite3 {db}")
+    assert "crawler diff https://" in tries[1]
+    assert "Syndication     1 cluster" in out
+    assert "partial-copy: Firstpost" in out
     with sqlite3.connect(db) as conn:
         runs = conn.execute("SELECT count(*) FROM crawl_runs WHERE status = 'finished'").fetchone()
         changed = conn.execute("SELECT count(*) FROM articles WHERE current_version = 2").fetchone()

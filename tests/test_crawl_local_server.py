@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,8 @@ from sqlalchemy import select
 from crawler import settings as crawler_settings
 from spiders.seeds import SeedsSpider
 from storage import Store, models
-from tests.conftest import SnapshotServer
+from storage.queries import list_clusters
+from tests.conftest import SNAPSHOT, SnapshotServer
 
 
 def crawl_settings(db_url: str) -> dict[str, Any]:
@@ -54,11 +57,15 @@ async def test_crawl_twice_then_after_a_change(
 
     first = await crawl(seeds, db_url)
     stored = versions_by_url(db_url)
+    assert first["syndication/index_articles"] == 0
+    assert first["syndication/partial-copy"] == 1
     assert first["storage/new-version"] == len(stored) > 10
     assert first.get("extract/rejected/bot-wall", 0) >= 1
     assert set(stored.values()) == {1}
 
     again = await crawl(seeds, db_url)
+    # the next crawl's index holds what earlier crawls stored
+    assert again["syndication/index_articles"] > 10
     assert again.get("storage/new-version", 0) == 0
     assert again["storage/unchanged"] == len(stored)
     assert versions_by_url(db_url) == stored
@@ -84,5 +91,47 @@ async def test_crawl_twice_then_after_a_change(
             assert wall_versions == []
             runs = s.scalars(select(models.CrawlRun).order_by(models.CrawlRun.id)).all()
             assert [r.status for r in runs] == ["finished"] * 3
+    finally:
+        store.close()
+
+
+def test_the_seed_has_exactly_one_syndication_cluster(tmp_path: Path) -> None:
+    """Al Jazeera's AFP story inside Firstpost, and nothing else, whatever the crawl order."""
+    db_url = f"sqlite:///{tmp_path / 'seed.db'}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "putin-india-visit",
+            "--db",
+            db_url,
+            "--snapshot",
+            str(SNAPSHOT),
+            "--log-level",
+            "WARNING",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    store = Store(db_url, create=False)
+    try:
+        with store.session() as s:
+            (cluster,) = list_clusters(s)
+            by_publisher = {m.publisher: m for m in cluster.members}
+            assert set(by_publisher) == {"Al Jazeera", "Firstpost"}
+            assert by_publisher["Al Jazeera"].relation == "original"
+            copy = by_publisher["Firstpost"]
+            assert copy.relation == "partial-copy"
+            assert copy.containment is not None
+            assert 0.7 <= copy.containment <= 0.9
+            (pair,) = s.scalars(select(models.SyndicationPair)).all()
+            contained = s.get_one(models.Article, pair.contained_id)
+            assert contained.publisher == "Al Jazeera"
+            assert "earliest published date" in (cluster.original_reason or "")
     finally:
         store.close()

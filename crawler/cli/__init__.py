@@ -5,12 +5,14 @@ from __future__ import annotations
 from crawler.cli.common import main
 from crawler.cli.crawl import crawl, demo, serve_snapshot
 from crawler.cli.db import db
+from crawler.cli.duplicates import duplicates
 from crawler.cli.export import export
 from crawler.cli.query import articles, diff, fetches, search, stats, versions
 
 for command in (demo, crawl, serve_snapshot, articles, versions, diff, search, fetches, stats):
     main.add_command(command)
 main.add_command(export)
+main.add_command(duplicates)
 main.add_command(db)
 
 __all__ = ["main"]

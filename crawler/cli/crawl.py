@@ -58,10 +58,22 @@ def demo(db_path: Path | None, verbose: bool) -> None:
     console.print(f"[bold]Exact duplicates[/] {len(summary.duplicates)}")
     for url, original in summary.duplicates:
         console.print(f"    {url} = {original}", soft_wrap=True, markup=False)
+    n = len(summary.clusters)
+    console.print(f"[bold]Syndication[/]     {n} cluster{'' if n == 1 else 's'}")
+    for cluster in summary.clusters:
+        for m in cluster.members:
+            scores = (
+                f" (containment {m.containment:.2f}, Jaccard {m.jaccard:.2f})"
+                if m.containment is not None and m.jaccard is not None
+                else ""
+            )
+            console.print(f"    {m.relation}: {m.publisher}{scores}", markup=False)
+        console.print(f"      original: {cluster.original_reason}", markup=False)
     console.print(f"[bold]Database[/]        {summary.db_path}")
     console.print(f"[bold]Time[/]            {summary.seconds:.1f} s")
     console.print("\nTry:")
-    for query in example_queries(summary.db_path):
+    changed = summary.changed[0][0] if summary.changed else None
+    for query in example_queries(summary.db_path, changed):
         console.print(f"  {query}", soft_wrap=True, markup=False)
 
 

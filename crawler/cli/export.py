@@ -43,7 +43,7 @@ def export(fmt: str, out: Path | None, force: bool, db: str | None) -> None:
         raise click.UsageError(f"{out} already exists; pass --force to replace it")
     store = Store(db, create=False)
     try:
-        with store.session() as session:
+        with store.reader() as session:
             total = session.scalar(select(func.count(models.Article.id))) or 0
             records = iter_export(session)
             if out is None:

@@ -30,7 +30,7 @@ def reading(db: str | None) -> Iterator[Session]:
     """A session on an existing store (a missing file is an error, not a new store)."""
     store = Store(db, create=False)
     try:
-        with store.session() as session:
+        with store.reader() as session:
             yield session
     finally:
         store.close()
@@ -257,7 +257,7 @@ def stats(db: str | None, as_json: bool) -> None:
     """Summarise the store: articles, versions, fetch outcomes, the last crawl."""
     store = Store(db, create=False)
     try:
-        with store.session() as session:
+        with store.reader() as session:
             figures = q.store_stats(session)
         figures["store"] = store.display_url
     finally:

@@ -1,0 +1,75 @@
+"""``crawler duplicates``: syndication clusters, and what one article shares with the others."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from crawler.cli.common import console, db_option, json_option, print_json, when
+from crawler.cli.query import plain_cells, reading
+from storage import queries as q
+
+
+@click.command()
+@click.argument("url", required=False)
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
+@db_option
+@json_option
+def duplicates(url: str | None, limit: int, db: str | None, as_json: bool) -> None:
+    """List clusters of syndicated articles, the original first.
+
+    With URL, show the cluster of that article and the passages it shares with each related
+    article, highlighted.
+    """
+    with reading(db) as session:
+        clusters = q.list_clusters(session, limit=limit, url=url)
+        shared = q.shared_passages(session, url) if url else []
+    if as_json:
+        payload: dict[str, object] = {"clusters": [dataclasses.asdict(c) for c in clusters]}
+        if url:
+            payload["shared"] = [
+                {
+                    "other_url": s.other_url,
+                    "relation": s.relation,
+                    "jaccard": s.jaccard,
+                    "containment": s.containment,
+                    "passages": [s.text[a:b] for a, b in s.spans],
+                }
+                for s in shared
+            ]
+        print_json(payload if url else payload["clusters"])
+        return
+    if not clusters:
+        console.print(f"{url} is in no cluster" if url else "no syndication clusters", markup=False)
+        return
+    for cluster in clusters:
+        table = Table(title=f"cluster {cluster.id}: {cluster.original_reason or ''}")
+        for column in ("relation", "jaccard", "containment", "publisher", "published", "url"):
+            table.add_column(column, overflow="fold")
+        for m in cluster.members:
+            table.add_row(
+                *plain_cells(
+                    m.relation,
+                    f"{m.jaccard:.2f}" if m.jaccard is not None else "",
+                    f"{m.containment:.2f}" if m.containment is not None else "",
+                    m.publisher or "-",
+                    when(m.published)[:10],
+                    m.url,
+                )
+            )
+        console.print(table)
+    for s in shared:
+        header = Text(f"\n{s.relation} with {s.other_url}", style="bold")
+        header.append(f"  (Jaccard {s.jaccard:.2f}, containment {s.containment:.2f})")
+        console.print(header)
+        console.print(_highlight(s.text, s.spans), soft_wrap=True)
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> Text:
+    out = Text(text)
+    for start, end in spans:
+        out.stylize("bold yellow", start, end)
+    return out

@@ -1,0 +1,304 @@
+"""Syndication in the store: signatures per version, verified pairs, and the clusters they form.
+
+Clusters are derived data: the connected components of ``syndication_pairs``. Recording an
+article's matches replaces its pairs and recomputes the clusters it touches, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crawler.syndication.cluster import Member, choose_original, clusters
+from storage import models
+from storage.repository import Store, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class PairRecord:
+    """A verified relation of an article with another one, as the index reported it.
+
+    ``passages`` are character spans: ``(start, end)`` in the article's text, then in the
+    other's.
+    """
+
+    other_id: int
+    relation: str
+    jaccard: float
+    containment: float
+    contained_id: int | None
+    passages: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterChange:
+    """The cluster an article ended up in after its matches were recorded."""
+
+    cluster_id: int | None
+    members: int
+    original_article_id: int | None
+
+
+class SyndicationStore:
+    """Syndication reads and writes on a :class:`~storage.Store`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def signature_records(self, scheme: str) -> Iterator[tuple[int, bytes]]:
+        """``(article_id, signature)`` of every current version signed with ``scheme``."""
+        query = (
+            select(models.Article.id, models.Signature.data)
+            .join(
+                models.Version,
+                (models.Version.article_id == models.Article.id)
+                & (models.Version.version == models.Article.current_version),
+            )
+            .join(models.Signature, models.Signature.version_id == models.Version.id)
+            .where(models.Signature.scheme == scheme)
+            .execution_options(yield_per=2000)
+        )
+        with self.store.reader() as session:
+            yield from session.execute(query)
+
+    def unsigned_versions(self, scheme: str) -> Iterator[tuple[int, int, str]]:
+        """``(article_id, version_id, text)`` of current versions lacking a ``scheme`` signature.
+
+        These are versions stored before syndication was on, or signed with other parameters.
+        """
+        signed = select(models.Signature.version_id).where(models.Signature.scheme == scheme)
+        query = (
+            select(models.Article.id, models.Version.id, models.Version.text)
+            .join(
+                models.Version,
+                (models.Version.article_id == models.Article.id)
+                & (models.Version.version == models.Article.current_version),
+            )
+            .where(models.Version.id.not_in(signed))
+            .execution_options(yield_per=500)
+        )
+        with self.store.reader() as session:
+            yield from session.execute(query)
+
+    def current_text(self, article_id: int) -> str | None:
+        """The text of the article's current version."""
+        with self.store.reader() as session:
+            return session.scalar(
+                select(models.Version.text)
+                .join(models.Article, models.Article.id == models.Version.article_id)
+                .where(
+                    models.Article.id == article_id,
+                    models.Version.version == models.Article.current_version,
+                )
+            )
+
+    def save_signature(self, version_id: int, scheme: str, data: bytes) -> None:
+        """Store a version's signature (replacing one of the same version)."""
+        with self.store.session() as session, session.begin():
+            _upsert_signature(session, version_id, scheme, data)
+
+    def record_matches(
+        self,
+        article_id: int,
+        version_id: int,
+        signature: tuple[str, bytes] | None,
+        pairs: Iterable[PairRecord],
+    ) -> ClusterChange:
+        """Replace the article's relations with ``pairs`` and recompute its clusters."""
+        now = utcnow()
+        with self.store.session() as session, session.begin():
+            if signature is not None:
+                _upsert_signature(session, version_id, *signature)
+            old_cluster = session.scalar(
+                select(models.ClusterMember.cluster_id).where(
+                    models.ClusterMember.article_id == article_id
+                )
+            )
+            session.execute(
+                delete(models.SyndicationPair).where(
+                    or_(
+                        models.SyndicationPair.article_id == article_id,
+                        models.SyndicationPair.other_id == article_id,
+                    )
+                )
+            )
+            touched = {article_id}
+            for pair in pairs:
+                if pair.other_id == article_id:
+                    continue
+                low, high = sorted((article_id, pair.other_id))
+                spans = [
+                    {"a": [a0, a1], "b": [b0, b1]}
+                    if low == article_id
+                    else {"a": [b0, b1], "b": [a0, a1]}
+                    for a0, a1, b0, b1 in pair.passages
+                ]
+                session.add(
+                    models.SyndicationPair(
+                        article_id=low,
+                        other_id=high,
+                        relation=pair.relation,
+                        jaccard=pair.jaccard,
+                        containment=pair.containment,
+                        contained_id=pair.contained_id,
+                        passages=json.dumps(spans),
+                        found_at=now,
+                    )
+                )
+                touched.add(pair.other_id)
+            session.flush()
+            if old_cluster is not None:
+                touched |= set(
+                    session.scalars(
+                        select(models.ClusterMember.article_id).where(
+                            models.ClusterMember.cluster_id == old_cluster
+                        )
+                    )
+                )
+            return _recluster(session, touched, article_id, now)
+
+
+def _upsert_signature(session: Session, version_id: int, scheme: str, data: bytes) -> None:
+    dialect = session.get_bind().dialect.name
+    values = {"version_id": version_id, "scheme": scheme, "data": data}
+    if dialect == "postgresql":
+        stmt = postgresql.insert(models.Signature).values(values)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["version_id"], set_={"scheme": scheme, "data": data}
+            )
+        )
+    else:
+        stmt_sqlite = sqlite.insert(models.Signature).values(values)
+        session.execute(
+            stmt_sqlite.on_conflict_do_update(
+                index_elements=["version_id"], set_={"scheme": scheme, "data": data}
+            )
+        )
+
+
+def _component_pairs(session: Session, seeds: set[int]) -> list[models.SyndicationPair]:
+    """Every pair in the connected components that contain ``seeds``."""
+    seen: set[int] = set(seeds)
+    frontier = set(seeds)
+    pairs: dict[int, models.SyndicationPair] = {}
+    while frontier:
+        rows = session.scalars(
+            select(models.SyndicationPair).where(
+                or_(
+                    models.SyndicationPair.article_id.in_(frontier),
+                    models.SyndicationPair.other_id.in_(frontier),
+                )
+            )
+        ).all()
+        frontier = set()
+        for row in rows:
+            pairs[row.id] = row
+            for node in (row.article_id, row.other_id):
+                if node not in seen:
+                    seen.add(node)
+                    frontier.add(node)
+    return list(pairs.values())
+
+
+def _recluster(
+    session: Session, touched: set[int], article_id: int, now: dt.datetime
+) -> ClusterChange:
+    pairs = _component_pairs(session, touched)
+    components = clusters(((p.article_id, p.other_id) for p in pairs), singletons=touched)
+    facts = {
+        a_id: (published, first_seen)
+        for a_id, published, first_seen in session.execute(
+            select(models.Article.id, models.Version.published, models.Article.first_seen)
+            .join(
+                models.Version,
+                (models.Version.article_id == models.Article.id)
+                & (models.Version.version == models.Article.current_version),
+            )
+            .where(models.Article.id.in_({n for c in components for n in c}))
+        )
+    }
+    result = ClusterChange(None, 1, None)
+    for component in components:
+        members = sorted(int(m) for m in component)  # type: ignore[call-overload]
+        existing = sorted(
+            set(
+                session.scalars(
+                    select(models.ClusterMember.cluster_id).where(
+                        models.ClusterMember.article_id.in_(members)
+                    )
+                )
+            )
+        )
+        session.execute(
+            delete(models.ClusterMember).where(models.ClusterMember.article_id.in_(members))
+        )
+        if len(members) < 2:
+            _drop_empty(session, existing)
+            continue
+        original, reason = choose_original(Member(m, *facts.get(m, (None, None))) for m in members)
+        if existing:
+            cluster = session.get_one(models.Cluster, existing[0])
+            cluster.updated_at = now
+        else:
+            cluster = models.Cluster(created_at=now, updated_at=now)
+            session.add(cluster)
+        cluster.original_article_id = int(original)
+        cluster.original_reason = reason
+        session.flush()
+        in_component = [p for p in pairs if p.article_id in members]
+        for member in members:
+            session.add(_membership(cluster.id, member, int(original), in_component))
+        session.flush()
+        _drop_empty(session, existing[1:])
+        if article_id in members:
+            result = ClusterChange(cluster.id, len(members), int(original))
+    return result
+
+
+def _membership(
+    cluster_id: int, member: int, original: int, pairs: list[models.SyndicationPair]
+) -> models.ClusterMember:
+    version_id = (
+        select(models.Version.id)
+        .join(
+            models.Article,
+            (models.Article.id == models.Version.article_id)
+            & (models.Version.version == models.Article.current_version),
+        )
+        .where(models.Article.id == member)
+        .scalar_subquery()
+    )
+    if member == original:
+        return models.ClusterMember(
+            article_id=member, cluster_id=cluster_id, version_id=version_id, relation="original"
+        )
+    own = [p for p in pairs if member in (p.article_id, p.other_id)]
+    with_original = [p for p in own if original in (p.article_id, p.other_id)]
+    best = max(with_original or own, key=lambda p: (p.containment, p.jaccard))
+    matched = best.other_id if best.article_id == member else best.article_id
+    return models.ClusterMember(
+        article_id=member,
+        cluster_id=cluster_id,
+        version_id=version_id,
+        relation=best.relation,
+        matched_article_id=matched,
+        jaccard=best.jaccard,
+        containment=best.containment,
+        shared_passages=best.passages,
+    )
+
+
+def _drop_empty(session: Session, cluster_ids: Iterable[int]) -> None:
+    for cluster_id in cluster_ids:
+        left = session.scalar(
+            select(func.count()).where(models.ClusterMember.cluster_id == cluster_id)
+        )
+        if not left:
+            session.execute(delete(models.Cluster).where(models.Cluster.id == cluster_id))

@@ -1,0 +1,106 @@
+"""Syndication in the store: pairs make clusters, new versions re-evaluate, parameters kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from scrapy.utils.test import get_crawler
+from sqlalchemy import func, select
+
+from crawler.pipelines import SyndicationPipeline
+from crawler.textnorm import content_hash
+from spiders.seeds import SeedsSpider
+from storage import FetchRecord, Store, models
+from storage.repository import ContentRecord
+from storage.syndication import PairRecord, SyndicationStore
+
+T0 = dt.datetime(2024, 7, 8)
+
+
+def put(store: Store, url: str, text: str, published: dt.datetime | None) -> tuple[int, int]:
+    store.record_fetch(
+        FetchRecord(url=url, fetched_at=T0, http_status=200),
+        ContentRecord(content_hash(text), text, len(text.split()), published=published),
+    )
+    with store.session() as s:
+        article = s.scalars(select(models.Article).where(models.Article.url == url)).one()
+        version = s.scalars(
+            select(models.Version.id).where(
+                models.Version.article_id == article.id,
+                models.Version.version == article.current_version,
+            )
+        ).one()
+        return article.id, version
+
+
+def pair(other: int, contained: int | None = None) -> PairRecord:
+    return PairRecord(other, "partial-copy", 0.3, 0.8, contained, [(0, 10, 5, 15)])
+
+
+def test_pairs_form_clusters_and_a_new_version_re_evaluates(db_url: str) -> None:
+    store = Store(db_url)
+    syn = SyndicationStore(store)
+    try:
+        wire, _wire_v = put(store, "https://wire.example/a", "wire story text", T0)
+        site1, site1_v = put(store, "https://site1.example/a", "site one", T0 + dt.timedelta(1))
+        site2, site2_v = put(store, "https://site2.example/a", "site two", None)
+        change = syn.record_matches(site1, site1_v, None, [pair(wire, wire)])
+        assert change.members == 2
+        assert change.original_article_id == wire
+        change = syn.record_matches(site2, site2_v, None, [pair(site1)])
+        assert change.members == 3
+        assert change.original_article_id == wire
+        with store.session() as s:
+            relations = {
+                a: r
+                for a, r in s.execute(
+                    select(models.ClusterMember.article_id, models.ClusterMember.relation)
+                )
+            }
+            assert relations == {wire: "original", site1: "partial-copy", site2: "partial-copy"}
+            assert s.scalar(select(func.count(models.Cluster.id))) == 1
+        # site1 is corrected and no longer carries the story: the cluster falls apart
+        change = syn.record_matches(site1, site1_v, None, [])
+        assert change.cluster_id is None
+        with store.session() as s:
+            assert s.scalar(select(func.count(models.ClusterMember.article_id))) == 0
+            assert s.scalar(select(func.count(models.Cluster.id))) == 0
+            assert s.scalar(select(func.count(models.SyndicationPair.id))) == 0
+    finally:
+        store.close()
+
+
+WORDS = " ".join(f"word{i} filler{i % 7}" for i in range(120))
+
+
+def test_signatures_are_rebuilt_when_parameters_change(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    store = Store(url)
+    for n in range(3):
+        put(store, f"https://x.example/{n}", f"article {n} " + WORDS, None)
+    store.close()
+
+    def open_once(settings: dict[str, object]) -> dict[str, object]:
+        crawler = get_crawler(SeedsSpider, {"STORAGE_URL": url, **settings})
+        pipeline = SyndicationPipeline.from_crawler(crawler)
+        pipeline.open_spider()
+        pipeline.close_spider()
+        assert crawler.stats is not None
+        return crawler.stats.get_stats()
+
+    first = open_once({})
+    assert first["syndication/signed_on_open"] == 3
+    assert first["syndication/index_articles"] == 3
+    again = open_once({})
+    assert again["syndication/signed_on_open"] == 0
+    assert again["syndication/index_articles"] == 3
+    changed = open_once({"SYNDICATION_NUM_PERM": 128})
+    assert changed["syndication/signed_on_open"] == 3
+    store = Store(url)
+    with store.reader() as s:
+        schemes = set(s.scalars(select(models.Signature.scheme)))
+    store.close()
+    # each version keeps the signature of the parameters in use, never a mix
+    assert len(schemes) == 1
+    assert ":n128:" in schemes.pop()
