@@ -30,6 +30,7 @@ class PageItem:
     etag: str | None = None
     last_modified: str | None = None
     seed_published: dt.datetime | None = None
+    same_body: bool = False
     error: str | None = None
     article: Article | None = None
     rejection: Rejection | None = None

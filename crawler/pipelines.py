@@ -63,8 +63,8 @@ class CleanPipeline:
             wall = detect_bot_wall(item.html) if item.html else None
             if wall:
                 item.rejection = Rejection("bot-wall", f"{wall} (HTTP {item.http_status})")
-        elif item.http_status == 304:
-            return item
+        elif item.http_status == 304 or item.same_body:
+            return item  # nothing new to extract: the store records it as unchanged
         else:
             content_type = (item.content_type or "").split(";")[0].strip().lower()
             if item.html is None or (content_type and content_type not in HTML_TYPES):
@@ -189,7 +189,8 @@ class StorePipeline:
                 language=article.language,
                 duplicate_of=item.duplicate_of,
             )
-        result = self.store.record_fetch(fetch, content)
+        lease = getattr(self.crawler.spider, "lease", None)
+        result = self.store.record_fetch(fetch, content, lease)
         item.outcome = result.outcome.value
         item.article_id = result.article_id
         item.version = result.version
@@ -203,6 +204,8 @@ class StorePipeline:
             return Outcome.REJECTED
         if item.http_status == 304:
             return Outcome.NOT_MODIFIED
+        if item.same_body:
+            return Outcome.UNCHANGED
         return Outcome.ERROR
 
     @staticmethod
@@ -213,6 +216,8 @@ class StorePipeline:
             return item.error
         if item.duplicate_of is not None:
             return f"exact duplicate of {item.duplicate_of}"
+        if item.same_body:
+            return "same body as the last fetch: not extracted"
         return None
 
 

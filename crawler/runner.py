@@ -5,6 +5,7 @@ A Twisted reactor cannot be restarted, so a process runs all its crawls in one r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,8 @@ def run_crawls(
 ) -> list[dict[str, Any]]:
     """Run ``specs`` one after the other; return each crawl's final stats."""
     from scrapy.crawler import AsyncCrawlerRunner, Crawler
-    from scrapy.utils.defer import deferred_f_from_coro_f
+    from scrapy.utils.defer import deferred_f_from_coro_f, deferred_from_coro
+    from scrapy.utils.ossignal import install_shutdown_handlers
     from scrapy.utils.reactor import install_reactor
     from twisted.internet.task import react
 
@@ -49,7 +51,23 @@ def run_crawls(
 
     async def crawl_all(_reactor: Any) -> None:
         runner = AsyncCrawlerRunner(base)
+        stopping = False
+
+        def shutdown(signum: int, _frame: Any) -> None:
+            # first signal: close the crawl cleanly (pending items stored, leases returned);
+            # a second one stops at once
+            nonlocal stopping
+            if stopping:
+                _reactor.callFromThread(_reactor.stop)
+                return
+            stopping = True
+            logging.getLogger(__name__).info("signal %d: closing the crawl", signum)
+            _reactor.callFromThread(lambda: deferred_from_coro(runner.stop()))
+
+        install_shutdown_handlers(shutdown)
         for spec in specs:
+            if stopping:
+                break
             settings = base.copy()
             settings.setdict(dict(spec.settings), priority="cmdline")
             crawler = Crawler(runner.spider_loader.load(spec.spider), settings)

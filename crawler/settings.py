@@ -33,7 +33,16 @@ COOKIES_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # Before everything else: a replayed response needs no robots.txt, retries or throttling.
     "crawler.middlewares.SnapshotReplayMiddleware": 50,
+    # RFC 9309 robots.txt: Scrapy's own middleware fetches pages when robots.txt answers 5xx.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.StrictRobotsTxtMiddleware": 100,
 }
+ROBOTSTXT_CACHE_SECONDS = 86400
+ROBOTSTXT_ERROR_CACHE_SECONDS = 600
+ROBOTSTXT_MAX_REDIRECTS = 5
+ROBOTSTXT_MAX_SIZE = 512_000
+ROBOTSTXT_OBEY_CRAWL_DELAY = True
+ROBOTSTXT_MAX_CRAWL_DELAY = 60
 ITEM_PIPELINES = {
     "crawler.pipelines.CleanPipeline": 100,
     "crawler.pipelines.DedupPipeline": 200,
@@ -49,6 +58,14 @@ DEDUP_ENABLED = defaults.DEDUP_ENABLED
 STORAGE_ENABLED = defaults.STORAGE_ENABLED
 STORAGE_URL = defaults.STORAGE_URL
 SYNDICATION_ENABLED = defaults.SYNDICATION_ENABLED
+RECRAWL_INITIAL_SECONDS = defaults.RECRAWL_INITIAL_SECONDS
+RECRAWL_MIN_SECONDS = defaults.RECRAWL_MIN_SECONDS
+RECRAWL_MAX_SECONDS = defaults.RECRAWL_MAX_SECONDS
+RECRAWL_GROW = defaults.RECRAWL_GROW
+RECRAWL_SHRINK = defaults.RECRAWL_SHRINK
+RECRAWL_FAILURE_BACKOFF = defaults.RECRAWL_FAILURE_BACKOFF
+FRONTIER_BATCH = defaults.FRONTIER_BATCH
+FRONTIER_LEASE_SECONDS = defaults.FRONTIER_LEASE_SECONDS
 REPLAY_SNAPSHOT = defaults.REPLAY_SNAPSHOT
 REPLAY_STATE = defaults.REPLAY_STATE
 

@@ -1,51 +1,141 @@
-"""The ``seeds`` spider: re-fetch every source URL of a seeds file."""
+"""The ``seeds`` spider: fetch the sources of a seeds file through the durable frontier."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler import defaults
 from crawler.items import PageItem
-from crawler.seeds import Collection, Source, load_seeds
+from crawler.recrawl import RecrawlPolicy
+from crawler.seeds import Collection, load_seeds
+from crawler.stores import acquire_store, release_store
 from crawler.textnorm import body_hash
+from storage.frontier import FrontierStore, Lease, LeasedURL
+
+logger = logging.getLogger(__name__)
 
 # Error pages still reach the callback so that every fetch is recorded with its status;
 # redirects (3xx) stay with the redirect middleware.
 HANDLED_STATUSES = [304, *range(400, 600)]
+TRUE = ("1", "true", "yes", "on")
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def recrawl_policy(crawler: Crawler) -> RecrawlPolicy:
+    """The adaptive recrawl policy from the ``RECRAWL_*`` settings."""
+    s = crawler.settings
+    return RecrawlPolicy(
+        initial=s.getint("RECRAWL_INITIAL_SECONDS", defaults.RECRAWL_INITIAL_SECONDS),
+        minimum=s.getint("RECRAWL_MIN_SECONDS", defaults.RECRAWL_MIN_SECONDS),
+        maximum=s.getint("RECRAWL_MAX_SECONDS", defaults.RECRAWL_MAX_SECONDS),
+        grow=s.getfloat("RECRAWL_GROW", defaults.RECRAWL_GROW),
+        shrink=s.getfloat("RECRAWL_SHRINK", defaults.RECRAWL_SHRINK),
+        failure_backoff=s.getfloat("RECRAWL_FAILURE_BACKOFF", defaults.RECRAWL_FAILURE_BACKOFF),
+    )
+
+
 class SeedsSpider(Spider):
-    """Fetch each source of a seeds file (``-a seeds=PATH``, default: the bundled collection)."""
+    """Fetch the sources of a seeds file (``-a seeds=PATH``, default: the bundled collection).
+
+    With the store on, the sources enter the collection's frontier and the crawl leases them:
+    all of them by default, or only those due (``-a due_only=1``, as scheduled crawls do).
+    Requests carry the stored validators, so unchanged pages can answer ``304``.
+    """
 
     name = "seeds"
 
-    def __init__(self, seeds: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, seeds: str | None = None, due_only: str = "0", *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.collection: Collection = load_seeds(seeds)
+        self.due_only = str(due_only).lower() in TRUE
+        self.lease: Lease | None = None
+        self._frontier: FrontierStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SeedsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, SeedsSpider)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        for source in self.collection.sources:
+        for leased in self._lease():
+            headers = {}
+            if leased.etag:
+                headers["If-None-Match"] = leased.etag
+            if leased.last_modified:
+                headers["If-Modified-Since"] = leased.last_modified
             yield Request(
-                source.url,
+                leased.url,
                 callback=self.parse,
                 errback=self.on_error,
                 dont_filter=True,
-                meta={"source": source, "handle_httpstatus_list": HANDLED_STATUSES},
+                headers=headers,
+                meta={"source": leased, "handle_httpstatus_list": HANDLED_STATUSES},
             )
 
+    def _lease(self) -> list[LeasedURL]:
+        sources = self.collection.sources
+        if not self.settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+            return [LeasedURL(s.url, s.publisher, s.published, None, None, None) for s in sources]
+        policy = recrawl_policy(self.crawler)
+        self._frontier = FrontierStore(acquire_store(self.crawler))
+        added = self._frontier.add(
+            self.collection.name,
+            [(s.url, s.publisher, s.title, s.published) for s in sources],
+            policy,
+        )
+        self.lease = Lease(self.collection.name, Lease.new_owner(), policy)
+        leased = self._frontier.lease(
+            self.collection.name,
+            self.lease.owner,
+            due_only=self.due_only,
+            limit=self.settings.getint("FRONTIER_BATCH", defaults.FRONTIER_BATCH),
+            lease_seconds=self.settings.getint(
+                "FRONTIER_LEASE_SECONDS", defaults.FRONTIER_LEASE_SECONDS
+            ),
+        )
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("frontier/added", added)
+            stats.set_value("frontier/leased", len(leased))
+        logger.info(
+            "frontier %s: %d new URLs, %d leased (%s)",
+            self.collection.name,
+            added,
+            len(leased),
+            "due only" if self.due_only else "all",
+        )
+        return leased
+
+    def _closed(self, spider: Spider) -> None:
+        if self._frontier is None or self.lease is None:
+            return
+        returned = self._frontier.release_all(self.lease.owner)
+        if returned and self.crawler.stats is not None:
+            self.crawler.stats.set_value("frontier/returned_unfetched", returned)
+        release_store(self.crawler)
+        self._frontier = None
+
     def parse(self, response: Response, **kwargs: Any) -> Iterator[PageItem]:
-        source: Source = response.meta["source"]
+        source: LeasedURL = response.meta["source"]
         status = response.status
         latency = response.meta.get("download_latency")
+        digest = body_hash(response.body) if response.body else None
+        same_body = status == 200 and digest is not None and digest == source.body_hash
         yield PageItem(
             url=source.url,
             fetched_at=_utcnow(),
@@ -53,25 +143,31 @@ class SeedsSpider(Spider):
             final_url=response.url,
             http_status=status,
             content_type=_header(response, b"Content-Type"),
-            html=response.text if isinstance(response, TextResponse) and response.body else None,
+            html=(
+                response.text
+                if isinstance(response, TextResponse) and response.body and not same_body
+                else None
+            ),
             size=len(response.body),
-            body_hash=body_hash(response.body) if response.body else None,
+            body_hash=digest if status != 304 else source.body_hash,
             duration_ms=round(latency * 1000) if latency is not None else None,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            seed_published=source.published,
+            etag=_header(response, b"ETag") or (source.etag if status == 304 else None),
+            last_modified=_header(response, b"Last-Modified")
+            or (source.last_modified if status == 304 else None),
+            seed_published=source.published_hint,
+            same_body=same_body,
             error=None if 200 <= status < 300 or status == 304 else f"HTTP {status}",
         )
 
     def on_error(self, failure: Failure) -> Iterator[PageItem]:
         request: Request = failure.request  # type: ignore[attr-defined]
-        source: Source = request.meta["source"]
+        source: LeasedURL = request.meta["source"]
         message = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
         yield PageItem(
             url=source.url,
             fetched_at=_utcnow(),
             publisher=source.publisher,
-            seed_published=source.published,
+            seed_published=source.published_hint,
             error=f"{failure.type.__name__}: {message}",  # type: ignore[union-attr]
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.db import open_engine, resolve_db_url, safe_url
-from storage.repository import FetchRecord, Outcome, Store
+from storage.repository import FetchRecord, Store
+from storage.types import Outcome
 
 __all__ = ["FetchRecord", "Outcome", "Store", "open_engine", "resolve_db_url", "safe_url"]

@@ -93,6 +93,7 @@ class CrawlRun(Base):
     unchanged: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Fetch(Base):
@@ -185,3 +186,36 @@ class SyndicationPair(Base):
     contained_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     passages: Mapped[str] = mapped_column(Text)
     found_at: Mapped[dt.datetime]
+
+
+class FrontierEntry(Base):
+    """A URL a collection follows: when it is next due, who holds it, what it last looked like.
+
+    A crawl leases due URLs (``lease_owner`` until ``lease_expires_at``) and releases each lease
+    in the transaction that stores the fetch's result; the lease of a crawl that died expires.
+    """
+
+    __tablename__ = "frontier"
+    __table_args__ = (
+        UniqueConstraint("collection", "url"),
+        Index("ix_frontier_due", "collection", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    title_hint: Mapped[str | None] = mapped_column(Text)
+    published_hint: Mapped[dt.datetime | None]
+    added_at: Mapped[dt.datetime]
+    next_due_at: Mapped[dt.datetime]
+    interval_seconds: Mapped[int]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[dt.datetime | None]
+    last_fetched_at: Mapped[dt.datetime | None]
+    last_changed_at: Mapped[dt.datetime | None]
+    last_outcome: Mapped[str | None] = mapped_column(String(32))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)

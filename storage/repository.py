@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import String, bindparam, func, insert, select, update
@@ -13,20 +12,12 @@ from sqlalchemy.orm import Session
 
 from storage import models
 from storage.db import READ_ONLY, open_engine, resolve_db_url, safe_url
+from storage.leases import Lease, release_in
 from storage.search import IndexedText, replace_indexed_version
+from storage.types import Outcome, utcnow
 
 if TYPE_CHECKING:
     from crawler.seeds import Collection
-
-
-class Outcome(StrEnum):
-    """What a fetch led to."""
-
-    NEW_VERSION = "new-version"
-    UNCHANGED = "unchanged"
-    NOT_MODIFIED = "not-modified"
-    REJECTED = "rejected"
-    ERROR = "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +60,6 @@ class StoreResult:
     article_id: int | None = None
     version: int | None = None
     version_id: int | None = None
-
-
-def utcnow() -> dt.datetime:
-    """The current time in UTC, naive, as the store keeps all times."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 _ARTICLES = models.Base.metadata.tables["articles"]
@@ -198,12 +184,19 @@ class Store:
             ).first()
             return row[0] if row else None
 
-    def record_fetch(self, fetch: FetchRecord, content: ContentRecord | None = None) -> StoreResult:
+    def record_fetch(
+        self,
+        fetch: FetchRecord,
+        content: ContentRecord | None = None,
+        lease: Lease | None = None,
+    ) -> StoreResult:
         """Record a fetch and, when its content changed, a new version: all or nothing.
 
         Without ``content`` the fetch is recorded with its own outcome (rejected, error, not
-        modified). With ``content``, a version is appended only when the normalised text's hash
-        or the title differs from the article's current version.
+        modified, unchanged body). With ``content``, a version is appended only when the
+        normalised text's hash or the title differs from the article's current version. With
+        ``lease``, the URL's frontier lease is released and its next fetch scheduled in the same
+        transaction.
         """
         # Prepared Core statements rather than the ORM unit of work: this is the crawl's hot
         # write path, and constant statements are compiled once per dialect.
@@ -214,7 +207,7 @@ class Store:
             new_number: int | None = None
             if content is None:
                 outcome = fetch.outcome or Outcome.ERROR
-                if article_id is not None and outcome == Outcome.NOT_MODIFIED:
+                if article_id is not None and outcome in (Outcome.NOT_MODIFIED, Outcome.UNCHANGED):
                     conn.execute(_TOUCH_ARTICLE, {"article": article_id, "at": fetch.fetched_at})
             else:
                 if article_id is None:
@@ -292,4 +285,17 @@ class Store:
                     "last_modified": fetch.last_modified,
                 },
             )
+            if lease is not None:
+                release_in(
+                    conn,
+                    lease,
+                    fetch.url,
+                    outcome,
+                    reason=fetch.reason,
+                    version=new_number,
+                    fetched_at=fetch.fetched_at,
+                    etag=fetch.etag,
+                    last_modified=fetch.last_modified,
+                    body_hash=fetch.body_hash,
+                )
             return StoreResult(outcome, article_id, new_number, version_id)

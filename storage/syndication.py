@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from crawler.syndication.cluster import Member, choose_original, clusters
 from storage import models
-from storage.repository import Store, utcnow
+from storage.repository import Store
+from storage.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)

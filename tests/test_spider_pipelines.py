@@ -17,20 +17,25 @@ from twisted.python.failure import Failure
 from crawler.items import PageItem
 from crawler.pipelines import CleanPipeline, DedupPipeline, StorePipeline
 from spiders.seeds import SeedsSpider
+from storage.frontier import LeasedURL
 from tests.conftest import SEEDS, snapshot_page
 
 TIME_URL = "https://time.com/6996911/modi-putin-russia-visit-friends/"
 
 
-def spider_and_request(url: str = TIME_URL) -> tuple[SeedsSpider, Request]:
+def spider_and_request(
+    url: str = TIME_URL, body_hash: str | None = None
+) -> tuple[SeedsSpider, Request]:
     spider = SeedsSpider(seeds=str(SEEDS))
-    source = next(s for s in spider.collection.sources if s.url == url)
-    return spider, Request(url, meta={"source": source, "download_latency": 0.25})
+    s = next(s for s in spider.collection.sources if s.url == url)
+    leased = LeasedURL(s.url, s.publisher, s.published, '"old"', None, body_hash)
+    return spider, Request(url, meta={"source": leased, "download_latency": 0.25})
 
 
 @deferred_f_from_coro_f
 async def test_start_requests_cover_every_source() -> None:
-    spider = SeedsSpider(seeds=str(SEEDS))
+    crawler = get_crawler(SeedsSpider, {"STORAGE_ENABLED": False})
+    spider = SeedsSpider.from_crawler(crawler, seeds=str(SEEDS))
     requests = [r async for r in spider.start()]
     assert [r.url for r in requests] == [s.url for s in spider.collection.sources]
     assert all(r.errback is not None and r.dont_filter for r in requests)
@@ -151,3 +156,27 @@ def test_response_type_without_text_is_not_html() -> None:
     (item,) = list(spider.parse(response))
     clean = CleanPipeline.from_crawler(get_crawler(SeedsSpider))
     assert clean.process_item(item).rejection is not None
+
+
+def test_a_byte_identical_body_skips_extraction() -> None:
+    body = snapshot_page("time-why-modi-and-putin-are-friends.html").encode()
+    from crawler.textnorm import body_hash
+
+    spider, request = spider_and_request(body_hash=body_hash(body))
+    response = HtmlResponse(TIME_URL, body=body, request=request)
+    (item,) = list(spider.parse(response))
+    assert item.same_body
+    assert item.html is None
+    clean = CleanPipeline.from_crawler(get_crawler(SeedsSpider))
+    cleaned = clean.process_item(item)
+    assert cleaned.article is None
+    assert cleaned.rejection is None
+
+
+def test_not_modified_keeps_the_stored_validators() -> None:
+    spider, request = spider_and_request(body_hash="abc")
+    (item,) = list(spider.parse(HtmlResponse(TIME_URL, status=304, body=b"", request=request)))
+    assert item.http_status == 304
+    assert item.error is None
+    assert item.etag == '"old"'
+    assert item.body_hash == "abc"

@@ -8,11 +8,13 @@ from crawler.cli.db import db
 from crawler.cli.duplicates import duplicates
 from crawler.cli.export import export
 from crawler.cli.query import articles, diff, fetches, search, stats, versions
+from crawler.cli.schedule import schedule
 
 for command in (demo, crawl, serve_snapshot, articles, versions, diff, search, fetches, stats):
     main.add_command(command)
 main.add_command(export)
 main.add_command(duplicates)
+main.add_command(schedule)
 main.add_command(db)
 
 __all__ = ["main"]

@@ -88,28 +88,61 @@ def demo(db_path: Path | None, verbose: bool) -> None:
 )
 @click.option("--state", default="1", show_default=True, help="Snapshot state to replay.")
 @click.option("--log-level", default="INFO", show_default=True, help="Scrapy log level.")
+@click.option(
+    "--due-only", is_flag=True, help="Fetch only the URLs that are due (as scheduled crawls do)."
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a setting for this crawl (repeatable), as scrapy crawl -s does.",
+)
 def crawl(
-    seeds: str | None, db: str | None, snapshot: Path | None, state: str, log_level: str
+    seeds: str | None,
+    db: str | None,
+    snapshot: Path | None,
+    state: str,
+    log_level: str,
+    due_only: bool,
+    overrides: tuple[str, ...],
 ) -> None:
-    """Fetch every source of SEEDS (a seeds file or bundled collection name) once."""
+    """Fetch the sources of SEEDS (a seeds file or bundled collection name) once.
+
+    Every source is fetched, unless --due-only limits the crawl to those the adaptive recrawl
+    schedule says are due. Pages that did not change answer 304 or are recognised by their
+    body hash and cost no extraction.
+    """
     from crawler.runner import CrawlSpec, run_crawls
     from crawler.seeds import load_seeds
     from storage import Store
 
     collection = load_seeds(seeds)
+    settings: dict[str, object] = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--set {item!r}: expected NAME=VALUE")
+        settings[name.strip()] = value
     store = Store(db)
     store.close()
-    settings: dict[str, object] = {"STORAGE_URL": store.url, "LOG_LEVEL": log_level}
+    settings |= {"STORAGE_URL": store.url, "LOG_LEVEL": log_level}
     if snapshot is not None:
         settings |= {"REPLAY_SNAPSHOT": str(snapshot), "REPLAY_STATE": state}
-    (stats,) = run_crawls([CrawlSpec(spider_args={"seeds": str(collection.path)})], settings)
+    spider_args = {"seeds": str(collection.path), "due_only": "1" if due_only else "0"}
+    (stats,) = run_crawls([CrawlSpec(spider_args=spider_args)], settings)
     console.print(
         f"{collection.name}: {stats.get('item_scraped_count', 0)} pages, "
         f"{stats.get('storage/new-version', 0)} new versions, "
         f"{stats.get('storage/unchanged', 0)} unchanged, "
+        f"{stats.get('storage/not-modified', 0)} not modified, "
         f"{stats.get('storage/rejected', 0)} rejected, {stats.get('storage/error', 0)} errors "
-        f"→ {store.display_url}"
+        f"→ {store.display_url}",
+        markup=False,
     )
+    reason = stats.get("finish_reason")
+    if reason not in (None, "finished"):
+        raise SystemExit(f"crawl ended early: {reason}")
 
 
 @click.command("serve-snapshot")

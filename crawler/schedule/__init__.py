@@ -1,0 +1,1 @@
+"""Scheduled crawls: a foreground APScheduler service that runs each crawl in a child process."""
