@@ -4,6 +4,7 @@
 [scheduler]
 misfire_grace_seconds = 3600   # a run that starts up to this late still runs
 timeout_seconds = 3600         # default time limit of one crawl
+stop_grace_seconds = 20        # a crawl past its limit gets SIGTERM, then SIGKILL after this
 
 [[jobs]]
 seeds = "putin-india-visit"    # a bundled collection name or a seeds file path
@@ -57,6 +58,7 @@ class ScheduleConfig:
     path: Path
     misfire_grace_seconds: int
     jobs: tuple[JobSpec, ...]
+    stop_grace_seconds: float = 20.0
 
 
 def parse_duration(value: object, where: str) -> float:
@@ -88,6 +90,7 @@ def load_schedule(path: str | Path) -> ScheduleConfig:
     head = doc.get("scheduler", {})
     grace = int(parse_duration(head.get("misfire_grace_seconds", 3600), f"{file}: [scheduler]"))
     default_timeout = parse_duration(head.get("timeout_seconds", 3600), f"{file}: [scheduler]")
+    stop_grace = parse_duration(head.get("stop_grace_seconds", 20), f"{file}: [scheduler]")
     entries = doc.get("jobs")
     if not isinstance(entries, list) or not entries:
         raise ScheduleError(f"{file}: no [[jobs]] entries")
@@ -136,4 +139,4 @@ def load_schedule(path: str | Path) -> ScheduleConfig:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ScheduleError(f"{file}: duplicate job id(s) {duplicates}")
-    return ScheduleConfig(file, grace, tuple(jobs))
+    return ScheduleConfig(file, grace, tuple(jobs), stop_grace)

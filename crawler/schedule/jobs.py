@@ -36,7 +36,12 @@ def crawl_command(seeds: str, db_url: str, settings: dict[str, Any]) -> list[str
 
 
 def run_crawl_job(
-    job_id: str, seeds: str, db_url: str, timeout: float, settings: dict[str, Any]
+    job_id: str,
+    seeds: str,
+    db_url: str,
+    timeout: float,
+    settings: dict[str, Any],
+    grace: float = STOP_GRACE_SECONDS,
 ) -> str:
     """Run one crawl to completion or to its time limit; returns its outcome in words.
 
@@ -54,7 +59,7 @@ def run_crawl_job(
             code = child.wait(timeout=timeout)
             problem = None if code == 0 else f"crawl process exited with status {code}"
         except subprocess.TimeoutExpired:
-            _stop(child)
+            _stop(child, grace)
             problem = f"timed out after {timeout:g} s"
     finally:
         with _lock:
@@ -81,12 +86,12 @@ def stop_all() -> None:
         _stop(child)
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
+def _stop(child: subprocess.Popen[bytes], grace: float = STOP_GRACE_SECONDS) -> None:
     if child.poll() is not None:
         return
     try:
         os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=STOP_GRACE_SECONDS)
+        child.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)
         child.wait()

@@ -81,6 +81,7 @@ class CrawlScheduler:
             "db_url": self.store.url,
             "timeout": spec.timeout_seconds,
             "settings": spec.settings,
+            "grace": self.config.stop_grace_seconds,
         }
 
     def run_forever(self) -> None:
