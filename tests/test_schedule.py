@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -28,7 +29,8 @@ def write_schedule(folder: Path, seeds: Path, interval: str, timeout: str = "120
     """A one-job schedule; leases of killed crawls expire after 1 s so the next run retries."""
     path = folder / "schedule.toml"
     path.write_text(
-        f'[scheduler]\nmisfire_grace_seconds = 60\nstop_grace_seconds = 2\n\n[[jobs]]\nid = "local"\n'
+        "[scheduler]\nmisfire_grace_seconds = 60\nstop_grace_seconds = 2\n\n"
+        f'[[jobs]]\nid = "local"\n'
         f'seeds = "{seeds}"\ninterval = "{interval}"\ntimeout = "{timeout}"\n{FAST}\n'
     )
     return path
@@ -117,7 +119,7 @@ def test_scheduled_cycles_record_changes_honour_304_and_survive_a_restart(
         "SELECT started_at, finished_at FROM crawl_runs WHERE finished_at IS NOT NULL "
         "ORDER BY started_at",
     )
-    for (_, end), (start, _) in itertools_pairwise(runs):
+    for (_, end), (start, _) in itertools.pairwise(runs):
         assert start >= end, "two runs of one job overlapped"  # type: ignore[operator]
 
     before = query(db, "SELECT id, next_run_time FROM apscheduler_jobs")
@@ -135,10 +137,6 @@ def test_scheduled_cycles_record_changes_honour_304_and_survive_a_restart(
         wait_for(lambda: finished_runs(db) > runs_before, 60, "the next scheduled run")
     finally:
         assert stop(scheduler) == 0
-
-
-def itertools_pairwise(rows: list[tuple[object, ...]]) -> Iterator[tuple[tuple[object, ...], ...]]:
-    return zip(rows, rows[1:], strict=False)
 
 
 @pytest.fixture
