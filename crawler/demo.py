@@ -70,18 +70,15 @@ def summarise(store: Store, collection: str) -> DemoSummary:
                     .order_by(models.Article.url)
                 )
             ]
-            last_run = runs[-1].id if runs else -1
             outcomes = s.execute(
                 select(models.Fetch.outcome, models.Fetch.url, models.Fetch.reason)
-                .where(
-                    models.Fetch.run_id == last_run,
-                    models.Fetch.outcome.in_(("rejected", "error")),
-                )
-                .order_by(models.Fetch.url)
+                .where(models.Fetch.outcome.in_(("rejected", "error")))
+                .order_by(models.Fetch.url, models.Fetch.id)
             )
             rejected: list[tuple[str, str]] = []
             errors: list[tuple[str, str]] = []
-            for outcome, url, reason in outcomes:
+            latest = {url: (outcome, reason) for outcome, url, reason in outcomes}
+            for url, (outcome, reason) in latest.items():
                 bucket = rejected if outcome == "rejected" else errors
                 bucket.append((url, reason or "unknown"))
             duplicates = [

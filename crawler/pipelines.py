@@ -18,11 +18,12 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import defaults
 from crawler.botwall import detect_bot_wall
-from crawler.extract import ExtractOptions, Rejection, extract_article
+from crawler.extract import ExtractOptions, Rejection
 from crawler.items import PageItem
 from crawler.stores import acquire_store, release_store
 from crawler.syndication import SignatureParams, SyndicationConfig, SyndicationIndex
 from crawler.textnorm import content_hash
+from crawler.workers import ExtractionPool
 from storage import FetchRecord, Outcome, Store
 from storage.repository import ContentRecord
 from storage.syndication import PairRecord, SyndicationStore
@@ -38,11 +39,19 @@ def _stats(crawler: Crawler) -> StatsCollector:
 
 
 class CleanPipeline:
-    """Extract the article of each fetched page, or record why the page is not one."""
+    """Extract the article of each fetched page in a pool of bounded worker processes.
 
-    def __init__(self, options: ExtractOptions, stats: StatsCollector) -> None:
+    Pages that need no extraction (errors, ``304``, a body identical to the last fetch's) skip
+    the pool; a page that is not HTML is rejected before it. A page whose extraction runs past
+    ``EXTRACT_TIMEOUT`` or ``EXTRACT_MEMORY_MB`` is rejected and the crawl goes on.
+    """
+
+    def __init__(
+        self, options: ExtractOptions, stats: StatsCollector, pool: ExtractionPool
+    ) -> None:
         self.options = options
         self.stats = stats
+        self.pool = pool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -56,33 +65,63 @@ class CleanPipeline:
                 "EXTRACT_FAVOR_PRECISION", defaults.EXTRACT_FAVOR_PRECISION
             ),
         )
-        return cls(options, _stats(crawler))
+        pool = ExtractionPool(
+            settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or None,
+            timeout=settings.getfloat("EXTRACT_TIMEOUT", defaults.EXTRACT_TIMEOUT),
+            memory_mb=settings.getint("EXTRACT_MEMORY_MB", defaults.EXTRACT_MEMORY_MB),
+            max_tasks_per_worker=settings.getint(
+                "EXTRACT_MAX_TASKS_PER_WORKER", defaults.EXTRACT_MAX_TASKS_PER_WORKER
+            ),
+            max_pending=settings.getint("EXTRACT_MAX_PENDING", defaults.EXTRACT_MAX_PENDING)
+            or None,
+            options=options,
+        )
+        return cls(options, _stats(crawler), pool)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def open_spider(self) -> None:
+        await self.pool.start()
+
+    async def close_spider(self) -> None:
+        await self.pool.close()
+        for key, value in self.pool.stats.as_dict().items():
+            self.stats.set_value(f"extract/pool/{key}", value)
+
+    async def process_item(self, item: PageItem) -> PageItem:
+        html = self.needs_extraction(item)
+        if html is not None:
+            result = await self.pool.extract(html, item.final_url or item.url)
+            if isinstance(result, Rejection):
+                item.rejection = result
+            else:
+                item.article = result
+        self.count(item)
+        item.html = None  # the raw page is not needed further down; free it early
+        return item
+
+    @staticmethod
+    def needs_extraction(item: PageItem) -> str | None:
+        """The HTML to extract, or ``None`` when the item is settled without extraction."""
         if item.error is not None:
             wall = detect_bot_wall(item.html) if item.html else None
             if wall:
                 item.rejection = Rejection("bot-wall", f"{wall} (HTTP {item.http_status})")
-        elif item.http_status == 304 or item.same_body:
-            return item  # nothing new to extract: the store records it as unchanged
-        else:
-            content_type = (item.content_type or "").split(";")[0].strip().lower()
-            if item.html is None or (content_type and content_type not in HTML_TYPES):
-                item.rejection = Rejection(
-                    "not-html", f"not an HTML page ({content_type or 'no content type'})"
-                )
-            else:
-                result = extract_article(item.html, item.final_url or item.url, self.options)
-                if isinstance(result, Rejection):
-                    item.rejection = result
-                else:
-                    item.article = result
+            return None
+        if item.http_status == 304 or item.same_body:
+            return None  # nothing new to extract: the store records it as unchanged
+        content_type = (item.content_type or "").split(";")[0].strip().lower()
+        if item.html is None or (content_type and content_type not in HTML_TYPES):
+            item.rejection = Rejection(
+                "not-html", f"not an HTML page ({content_type or 'no content type'})"
+            )
+            return None
+        return item.html
+
+    def count(self, item: PageItem) -> None:
+        """Count the item's extraction outcome in the crawl stats."""
         if item.rejection is not None:
             self.stats.inc_value(f"extract/rejected/{item.rejection.reason}")
         elif item.article is not None:
             self.stats.inc_value("extract/article")
-        item.html = None  # the raw page is not needed further down; free it early
-        return item
 
 
 class DedupPipeline:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from scrapy import Request
@@ -14,11 +13,12 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
+from crawler.extract import Article, extract_article
 from crawler.items import PageItem
 from crawler.pipelines import CleanPipeline, DedupPipeline, StorePipeline
 from spiders.seeds import SeedsSpider
 from storage.frontier import LeasedURL
-from tests.conftest import SEEDS, snapshot_page
+from tests.conftest import ROOT, SEEDS, snapshot_page
 
 TIME_URL = "https://time.com/6996911/modi-putin-russia-visit-friends/"
 
@@ -92,33 +92,36 @@ def item_for(
     )
 
 
-def test_clean_extracts_articles_and_rejects_walls() -> None:
-    crawler = get_crawler(SeedsSpider)
+@deferred_f_from_coro_f
+async def test_clean_extracts_in_the_pool_and_rejects_walls() -> None:
+    crawler = get_crawler(SeedsSpider, {"EXTRACT_WORKERS": 1})
     clean = CleanPipeline.from_crawler(crawler)
-    article = clean.process_item(
-        item_for(snapshot_page("time-why-modi-and-putin-are-friends.html"))
-    )
-    assert article.article is not None
-    assert article.article.title == "Why Modi and Putin Are Friends"
-    assert article.html is None
-    wall_page = next(
-        p.name
-        for p in (
-            Path(__file__).parent.parent / "seeds/snapshots/putin-india-visit/state-1"
-        ).iterdir()
-        if "robot" in p.read_text(encoding="utf-8").lower()
-        and "captcha" in p.read_text(encoding="utf-8").lower()
-    )
-    wall = clean.process_item(item_for(snapshot_page(wall_page)))
-    assert wall.article is None
-    assert wall.rejection is not None
-    assert wall.rejection.reason == "bot-wall"
-    pdf = clean.process_item(item_for("%PDF-1.7", content_type="application/pdf"))
-    assert pdf.rejection is not None
-    assert pdf.rejection.reason == "not-html"
+    await clean.open_spider()
+    try:
+        page = snapshot_page("time-why-modi-and-putin-are-friends.html")
+        article = await clean.process_item(item_for(page))
+        assert article.article is not None
+        assert article.article.title == "Why Modi and Putin Are Friends"
+        assert article.html is None
+        wall_page = next(
+            p.name
+            for p in (ROOT / "seeds/snapshots/putin-india-visit/state-1").iterdir()
+            if "robot" in p.read_text(encoding="utf-8").lower()
+            and "captcha" in p.read_text(encoding="utf-8").lower()
+        )
+        wall = await clean.process_item(item_for(snapshot_page(wall_page)))
+        assert wall.article is None
+        assert wall.rejection is not None
+        assert wall.rejection.reason == "bot-wall"
+        pdf = await clean.process_item(item_for("%PDF-1.7", content_type="application/pdf"))
+        assert pdf.rejection is not None
+        assert pdf.rejection.reason == "not-html"
+    finally:
+        await clean.close_spider()
     assert crawler.stats is not None
     assert crawler.stats.get_value("extract/article") == 1
     assert crawler.stats.get_value("extract/rejected/bot-wall") == 1
+    assert crawler.stats.get_value("extract/pool/completed") == 2
 
 
 @pytest.mark.parametrize(
@@ -134,14 +137,21 @@ def test_each_stage_can_be_switched_off(cls: type, setting: str) -> None:
         cls.from_crawler(get_crawler(SeedsSpider, {setting: False}))
 
 
+def extracted(html: str, url: str = TIME_URL) -> PageItem:
+    item = item_for(html, url=url)
+    result = extract_article(html, url)
+    assert isinstance(result, Article)
+    item.article = result
+    return item
+
+
 def test_dedup_flags_an_identical_text_under_another_url() -> None:
     crawler = get_crawler(SeedsSpider, {"STORAGE_ENABLED": False})
-    clean = CleanPipeline.from_crawler(crawler)
     dedup = DedupPipeline.from_crawler(crawler)
     dedup.open_spider()
     html = snapshot_page("time-why-modi-and-putin-are-friends.html")
-    first = dedup.process_item(clean.process_item(item_for(html)))
-    copy = dedup.process_item(clean.process_item(item_for(html, url="https://copy.example/a")))
+    first = dedup.process_item(extracted(html))
+    copy = dedup.process_item(extracted(html, url="https://copy.example/a"))
     assert first.duplicate_of is None
     assert first.content_hash is not None
     assert first.content_hash == copy.content_hash
@@ -154,8 +164,9 @@ def test_response_type_without_text_is_not_html() -> None:
         TIME_URL, body=b"\x89PNG\r\n", request=request, headers={"Content-Type": "image/png"}
     )
     (item,) = list(spider.parse(response))
-    clean = CleanPipeline.from_crawler(get_crawler(SeedsSpider))
-    assert clean.process_item(item).rejection is not None
+    assert CleanPipeline.needs_extraction(item) is None
+    assert item.rejection is not None
+    assert item.rejection.reason == "not-html"
 
 
 def test_a_byte_identical_body_skips_extraction() -> None:
@@ -167,10 +178,9 @@ def test_a_byte_identical_body_skips_extraction() -> None:
     (item,) = list(spider.parse(response))
     assert item.same_body
     assert item.html is None
-    clean = CleanPipeline.from_crawler(get_crawler(SeedsSpider))
-    cleaned = clean.process_item(item)
-    assert cleaned.article is None
-    assert cleaned.rejection is None
+    assert CleanPipeline.needs_extraction(item) is None
+    assert item.article is None
+    assert item.rejection is None
 
 
 def test_not_modified_keeps_the_stored_validators() -> None:
