@@ -78,9 +78,6 @@ class CleanPipeline:
         )
         return cls(options, _stats(crawler), pool)
 
-    async def open_spider(self) -> None:
-        await self.pool.start()
-
     async def close_spider(self) -> None:
         await self.pool.close()
         for key, value in self.pool.stats.as_dict().items():
@@ -89,6 +86,9 @@ class CleanPipeline:
     async def process_item(self, item: PageItem) -> PageItem:
         html = self.needs_extraction(item)
         if html is not None:
+            # started on the first page that needs it: a re-crawl answered by 304s never pays
+            # for the workers' start-up
+            await self.pool.start()
             result = await self.pool.extract(html, item.final_url or item.url)
             if isinstance(result, Rejection):
                 item.rejection = result

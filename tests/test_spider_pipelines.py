@@ -96,7 +96,6 @@ def item_for(
 async def test_clean_extracts_in_the_pool_and_rejects_walls() -> None:
     crawler = get_crawler(SeedsSpider, {"EXTRACT_WORKERS": 1})
     clean = CleanPipeline.from_crawler(crawler)
-    await clean.open_spider()
     try:
         page = snapshot_page("time-why-modi-and-putin-are-friends.html")
         article = await clean.process_item(item_for(page))
