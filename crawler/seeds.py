@@ -8,6 +8,7 @@ documented in ``docs/seeds.md``. Loading is eager and strict: the first problem 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +28,19 @@ SOURCE_FIELDS: dict[str, bool] = {
     "snippet": False,
     "verified": False,
 }
-COLLECTION_FIELDS = ("name", "description", "keywords")
+COLLECTION_FIELDS = ("name", "description", "keywords", "since", "until", "include", "exclude")
+PUBLISHER_FIELDS: dict[str, bool] = {
+    # field name -> required
+    "name": True,
+    "home": True,
+    "feeds": False,
+    "sitemaps": False,
+    "allowed_domains": False,
+    "include": False,
+    "exclude": False,
+    "keywords": False,
+    "language": False,
+}
 ALLOWED_SCHEMES = ("http", "https")
 
 
@@ -44,14 +57,43 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Publisher:
+    """A site the collection follows: new articles are discovered from its feeds and sitemaps.
+
+    Without feeds or sitemaps, feeds are discovered from the home page's
+    ``<link rel="alternate">``. Discovered URLs outside ``allowed_domains`` (default: the home
+    page's host and its subdomains) are ignored.
+    """
+
+    name: str
+    home: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Collection:
-    """A named set of sources, as loaded from one seeds file."""
+    """A named set of sources and publishers, as loaded from one seeds file.
+
+    ``keywords``, ``since``/``until`` and ``include``/``exclude`` (URL regular expressions) limit
+    the articles discovered from publishers; listed sources are always fetched.
+    """
 
     name: str
     path: Path
     description: str = ""
     keywords: tuple[str, ...] = ()
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    publishers: tuple[Publisher, ...] = field(default_factory=tuple)
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 def resolve_seeds_path(spec: str | Path | None) -> Path:
@@ -93,10 +135,11 @@ def load_seeds(spec: str | Path | None = None) -> Collection:
 
 def _parse_document(doc: Mapping[str, Any], path: Path) -> Collection:
     shown = str(path)
-    unknown = sorted(set(doc) - {"collection", "sources"})
+    unknown = sorted(set(doc) - {"collection", "sources", "publishers"})
     if unknown:
         raise SeedsError(
-            shown, f"unknown top-level key(s) {unknown}; allowed: 'collection', 'sources'"
+            shown,
+            f"unknown top-level key(s) {unknown}; allowed: 'collection', 'sources', 'publishers'",
         )
     header = doc.get("collection", {})
     if not isinstance(header, dict):
@@ -115,13 +158,32 @@ def _parse_document(doc: Mapping[str, Any], path: Path) -> Collection:
     description = header.get("description", "")
     if not isinstance(description, str):
         raise SeedsError(shown, "must be a string", entry="[collection]", field="description")
-    keywords = header.get("keywords", [])
-    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        raise SeedsError(shown, "must be a list of strings", entry="[collection]", field="keywords")
+    keywords = _strings(header, "keywords", shown, "[collection]")
+    include = _patterns(header, "include", shown, "[collection]")
+    exclude = _patterns(header, "exclude", shown, "[collection]")
+    since = _parse_published(header.get("since"), shown, "[collection]", "since")
+    until = _parse_published(header.get("until"), shown, "[collection]", "until")
+    if since and until and since >= until:
+        raise SeedsError(shown, "must be after 'since'", entry="[collection]", field="until")
 
-    entries = doc.get("sources")
-    if not isinstance(entries, list) or not entries:
-        raise SeedsError(shown, "no [[sources]] entries; a collection needs at least one source")
+    entries = doc.get("sources", [])
+    raw_publishers = doc.get("publishers", [])
+    if not isinstance(raw_publishers, list):
+        raise SeedsError(shown, "'publishers' must be a list of [[publishers]] tables")
+    if not isinstance(entries, list) or (not entries and not raw_publishers):
+        raise SeedsError(
+            shown,
+            "no [[sources]] or [[publishers]] entries; a collection needs at least one",
+        )
+    publishers = tuple(
+        _parse_publisher(entry, shown, index) for index, entry in enumerate(raw_publishers, 1)
+    )
+    names = [p.name for p in publishers]
+    for index, name in enumerate(names, start=1):
+        if names.index(name) != index - 1:
+            raise SeedsError(
+                shown, f"duplicate publisher name {name!r}", entry=f"publisher #{index}"
+            )
     sources: list[Source] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries, start=1):
@@ -140,8 +202,75 @@ def _parse_document(doc: Mapping[str, Any], path: Path) -> Collection:
         name=name.strip(),
         path=path,
         description=description,
-        keywords=tuple(keywords),
+        keywords=keywords,
         sources=tuple(sources),
+        publishers=publishers,
+        since=since,
+        until=until,
+        include=include,
+        exclude=exclude,
+    )
+
+
+def _strings(table: Mapping[str, Any], key: str, shown: str, entry: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise SeedsError(shown, "must be a list of non-empty strings", entry=entry, field=key)
+    return tuple(v.strip() for v in value)
+
+
+def _patterns(table: Mapping[str, Any], key: str, shown: str, entry: str) -> tuple[str, ...]:
+    patterns = _strings(table, key, shown, entry)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise SeedsError(
+                shown, f"{pattern!r} is not a regular expression ({exc})", entry=entry, field=key
+            ) from exc
+    return patterns
+
+
+def _parse_publisher(entry: object, shown: str, index: int) -> Publisher:
+    label = f"publisher #{index}"
+    if not isinstance(entry, dict):
+        raise SeedsError(shown, "must be a table ([[publishers]])", entry=label)
+    if isinstance(entry.get("name"), str):
+        label = f"publisher #{index} ({entry['name']})"
+    for key in entry:
+        if key not in PUBLISHER_FIELDS:
+            raise SeedsError(
+                shown,
+                f"unknown field; allowed: {', '.join(PUBLISHER_FIELDS)}",
+                entry=label,
+                field=key,
+            )
+    for key, required in PUBLISHER_FIELDS.items():
+        if required and key not in entry:
+            raise SeedsError(shown, "is required", entry=label, field=key)
+    for key in ("name", "home", "language"):
+        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+            raise SeedsError(shown, "must be a non-empty string", entry=label, field=key)
+    urls: dict[str, tuple[str, ...]] = {}
+    for key in ("home", "feeds", "sitemaps"):
+        values = (entry[key],) if key == "home" else _strings(entry, key, shown, label)
+        for value in values:
+            problem = url_problem(value.strip())
+            if problem:
+                raise SeedsError(shown, f"{value!r}: {problem}", entry=label, field=key)
+        urls[key] = tuple(v.strip() for v in values)
+    return Publisher(
+        name=entry["name"].strip(),
+        home=urls["home"][0],
+        feeds=urls["feeds"],
+        sitemaps=urls["sitemaps"],
+        allowed_domains=tuple(
+            d.lower().lstrip(".") for d in _strings(entry, "allowed_domains", shown, label)
+        ),
+        include=_patterns(entry, "include", shown, label),
+        exclude=_patterns(entry, "exclude", shown, label),
+        keywords=_strings(entry, "keywords", shown, label),
+        language=entry.get("language"),
     )
 
 
@@ -206,7 +335,9 @@ def _url_key(url: str) -> str:
     return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}{parts.path}?{parts.query}"
 
 
-def _parse_published(value: object, shown: str, label: str) -> dt.datetime | None:
+def _parse_published(
+    value: object, shown: str, label: str, name: str = "published"
+) -> dt.datetime | None:
     if value is None:
         return None
     hint = "expected a date (2024-07-08) or a datetime with offset (2024-07-08T09:30:00+05:30)"
@@ -219,10 +350,10 @@ def _parse_published(value: object, shown: str, label: str) -> dt.datetime | Non
             parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError as exc:
             raise SeedsError(
-                shown, f"'{value}' is not a date; {hint}", entry=label, field="published"
+                shown, f"'{value}' is not a date; {hint}", entry=label, field=name
             ) from exc
     else:
-        raise SeedsError(shown, hint, entry=label, field="published")
+        raise SeedsError(shown, hint, entry=label, field=name)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     return parsed

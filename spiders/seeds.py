@@ -13,11 +13,21 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import defaults
+from crawler.discovery import (
+    FeedResult,
+    SitemapResult,
+    discover_feed_links,
+    parse_feed,
+    parse_sitemap,
+)
+from crawler.discovery.collect import Discovered
+from crawler.discovery.collect import select as select_articles
 from crawler.items import PageItem
 from crawler.recrawl import RecrawlPolicy
-from crawler.seeds import Collection, load_seeds
+from crawler.seeds import Collection, Publisher, load_seeds
 from crawler.stores import acquire_store, release_store
 from crawler.textnorm import body_hash
+from storage import FetchRecord, Outcome
 from storage.frontier import FrontierStore, Lease, LeasedURL
 
 logger = logging.getLogger(__name__)
@@ -73,19 +83,164 @@ class SeedsSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for leased in self._lease():
-            headers = {}
-            if leased.etag:
-                headers["If-None-Match"] = leased.etag
-            if leased.last_modified:
-                headers["If-Modified-Since"] = leased.last_modified
-            yield Request(
-                leased.url,
-                callback=self.parse,
-                errback=self.on_error,
+            yield self._article_request(leased)
+        for publisher in self.collection.publishers:
+            for request in self._listing_requests(publisher):
+                yield request
+
+    def _article_request(self, leased: LeasedURL) -> Request:
+        headers = {}
+        if leased.etag:
+            headers["If-None-Match"] = leased.etag
+        if leased.last_modified:
+            headers["If-Modified-Since"] = leased.last_modified
+        return Request(
+            leased.url,
+            callback=self.parse,
+            errback=self.on_error,
+            dont_filter=True,
+            headers=headers,
+            meta={"source": leased, "handle_httpstatus_list": HANDLED_STATUSES},
+        )
+
+    def _listing_requests(self, publisher: Publisher) -> list[Request]:
+        """Requests for a publisher's feeds and sitemaps (or its home page, to find feeds)."""
+        listings = [(url, "feed") for url in publisher.feeds]
+        listings += [(url, "sitemap") for url in publisher.sitemaps]
+        if not listings:
+            listings = [(publisher.home, "home")]
+        return [
+            Request(
+                url,
+                callback=self.parse_listing,
+                errback=self.on_listing_error,
                 dont_filter=True,
-                headers=headers,
-                meta={"source": leased, "handle_httpstatus_list": HANDLED_STATUSES},
+                meta={"publisher": publisher, "listing": kind},
             )
+            for url, kind in listings
+        ]
+
+    def parse_listing(self, response: Response, **kwargs: Any) -> Iterator[Request]:
+        """Read a feed, a sitemap or a home page; new article URLs enter the frontier."""
+        publisher: Publisher = response.meta["publisher"]
+        kind: str = response.meta["listing"]
+        content_type = _header(response, b"Content-Type")
+        if kind == "home":
+            html = response.text if isinstance(response, TextResponse) else ""
+            feeds = discover_feed_links(html, response.url)
+            if not feeds:
+                self._record_listing(response, Outcome.ERROR, "home page: no feed link found")
+                return
+            self._record_listing(response, Outcome.DISCOVERED, f"home page: {len(feeds)} feeds")
+            for url in feeds[
+                : self.settings.getint("DISCOVERY_MAX_LISTINGS", defaults.DISCOVERY_MAX_LISTINGS)
+            ]:
+                yield Request(
+                    url,
+                    callback=self.parse_listing,
+                    errback=self.on_listing_error,
+                    dont_filter=True,
+                    meta={"publisher": publisher, "listing": "feed"},
+                )
+            return
+        listing: FeedResult | SitemapResult
+        if kind == "feed":
+            listing = parse_feed(response.body, response.url, content_type)
+        else:
+            listing = parse_sitemap(response.body, response.url, since=self.collection.since)
+        if not listing.ok:
+            self._record_listing(response, Outcome.ERROR, f"{kind}: {listing.reason}")
+            return
+        if isinstance(listing, SitemapResult) and listing.is_index:
+            children = [e.url for e in listing.entries]
+            limit = self.settings.getint("DISCOVERY_MAX_LISTINGS", defaults.DISCOVERY_MAX_LISTINGS)
+            self._record_listing(
+                response, Outcome.DISCOVERED, f"sitemap index: {len(children)} sitemaps"
+            )
+            for url in children[:limit]:
+                yield Request(
+                    url,
+                    callback=self.parse_listing,
+                    errback=self.on_listing_error,
+                    dont_filter=True,
+                    meta={"publisher": publisher, "listing": "sitemap"},
+                )
+            return
+        selection = select_articles(listing, self.collection, publisher)
+        new = self._enter_frontier(publisher, selection.accepted)
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(selection.rejected.items()))
+        self._record_listing(
+            response,
+            Outcome.DISCOVERED,
+            f"{kind}: {len(listing.entries)} entries, {len(selection.accepted)} accepted, "
+            f"{len(new)} new" + (f"; skipped {skipped}" if skipped else ""),
+        )
+        for leased in new:
+            yield self._article_request(leased)
+
+    def on_listing_error(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        message = failure.getErrorMessage() or failure.type.__name__  # type: ignore[union-attr]
+        self._record_listing(
+            None,
+            Outcome.ERROR,
+            f"{request.meta['listing']}: {failure.type.__name__}: {message}",  # type: ignore[union-attr]
+            url=request.url,
+        )
+
+    def _enter_frontier(
+        self, publisher: Publisher, found: tuple[Discovered, ...]
+    ) -> list[LeasedURL]:
+        """Add discovered URLs to the frontier and lease the new ones for this crawl."""
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("discovery/accepted", len(found))
+        if self._frontier is None or self.lease is None:
+            return [LeasedURL(d.url, publisher.name, d.published, None, None, None) for d in found]
+        added = self._frontier.add(
+            self.collection.name,
+            [(d.url, publisher.name, d.title, d.published) for d in found],
+            self.lease.policy,
+        )
+        if stats is not None:
+            stats.inc_value("discovery/new", len(added))
+        if not added:
+            return []
+        return self._frontier.lease_urls(
+            self.collection.name,
+            self.lease.owner,
+            added,
+            lease_seconds=self.settings.getint(
+                "FRONTIER_LEASE_SECONDS", defaults.FRONTIER_LEASE_SECONDS
+            ),
+        )
+
+    def _record_listing(
+        self,
+        response: Response | None,
+        outcome: Outcome,
+        reason: str,
+        url: str | None = None,
+    ) -> None:
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value(f"discovery/{outcome.value}")
+        log = logger.warning if outcome is Outcome.ERROR else logger.info
+        log("%s: %s", url or (response.url if response else "?"), reason)
+        if self._frontier is None:
+            return
+        run_id = stats.get_value("storage/run_id") if stats is not None else None
+        self._frontier.store.record_fetch(
+            FetchRecord(
+                url=url or (response.url if response is not None else ""),
+                fetched_at=_utcnow(),
+                http_status=response.status if response is not None else None,
+                bytes=len(response.body) if response is not None else 0,
+                run_id=run_id,
+                outcome=outcome,
+                reason=reason,
+            )
+        )
 
     def _lease(self) -> list[LeasedURL]:
         sources = self.collection.sources
@@ -110,12 +265,12 @@ class SeedsSpider(Spider):
         )
         stats = self.crawler.stats
         if stats is not None:
-            stats.set_value("frontier/added", added)
+            stats.set_value("frontier/added", len(added))
             stats.set_value("frontier/leased", len(leased))
         logger.info(
             "frontier %s: %d new URLs, %d leased (%s)",
             self.collection.name,
-            added,
+            len(added),
             len(leased),
             "due only" if self.due_only else "all",
         )

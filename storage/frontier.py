@@ -46,8 +46,11 @@ class FrontierStore:
         entries: list[tuple[str, str | None, str | None, dt.datetime | None]],
         policy: RecrawlPolicy,
         now: dt.datetime | None = None,
-    ) -> int:
-        """Add ``(url, publisher, title, published)`` entries not yet known; due at once."""
+    ) -> list[str]:
+        """Add ``(url, publisher, title, published)`` entries not yet known, due at once.
+
+        Returns the URLs that were new.
+        """
         now = now or utcnow()
         with self.store.session() as session, session.begin():
             known = set(
@@ -72,7 +75,7 @@ class FrontierStore:
                         failures=0,
                     )
                 )
-        return len(fresh)
+        return [entry[0] for entry in fresh]
 
     def lease(
         self,
@@ -108,6 +111,45 @@ class FrontierStore:
                 )
                 for r in rows
             ]
+
+    def lease_urls(
+        self,
+        collection: str,
+        owner: str,
+        urls: list[str],
+        *,
+        lease_seconds: int = 3600,
+        now: dt.datetime | None = None,
+    ) -> list[LeasedURL]:
+        """Lease the given URLs of ``collection`` (those free and due), e.g. just discovered."""
+        now = now or utcnow()
+        entry = models.FrontierEntry
+        free = or_(entry.lease_owner.is_(None), entry.lease_expires_at < now)
+        leased: list[LeasedURL] = []
+        with self.store.session() as session, session.begin():
+            for start in range(0, len(urls), 500):
+                query = select(entry).where(
+                    entry.collection == collection,
+                    entry.url.in_(urls[start : start + 500]),
+                    entry.next_due_at <= now,
+                    free,
+                )
+                if session.get_bind().dialect.name == "postgresql":
+                    query = query.with_for_update(skip_locked=True)
+                for row in session.scalars(query):
+                    row.lease_owner = owner
+                    row.lease_expires_at = now + dt.timedelta(seconds=lease_seconds)
+                    leased.append(
+                        LeasedURL(
+                            row.url,
+                            row.publisher,
+                            row.published_hint,
+                            row.etag,
+                            row.last_modified,
+                            row.body_hash,
+                        )
+                    )
+        return leased
 
     def release_all(self, owner: str) -> int:
         """Give back every lease ``owner`` still holds (URLs it never got to); due as before."""

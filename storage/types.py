@@ -14,6 +14,7 @@ class Outcome(StrEnum):
     NOT_MODIFIED = "not-modified"
     REJECTED = "rejected"
     ERROR = "error"
+    DISCOVERED = "discovered"
 
 
 def utcnow() -> dt.datetime:

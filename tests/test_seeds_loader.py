@@ -112,8 +112,8 @@ def test_bad_entries_name_file_entry_and_field(
     ("content", "message"),
     [
         ("[collection\nname=", "not valid TOML"),
-        ('[collection]\nname = "t"\n', r"no \[\[sources\]\] entries"),
-        ("sources = 3\n", r"no \[\[sources\]\] entries"),
+        ('[collection]\nname = "t"\n', r"no \[\[sources\]\] or \[\[publishers\]\] entries"),
+        ("sources = 3\n", r"no \[\[sources\]\] or \[\[publishers\]\] entries"),
         ('[collection]\nname = "t"\n[extra]\n', "unknown top-level key"),
     ],
 )
@@ -131,3 +131,46 @@ def test_missing_and_binary_files_are_reported(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(SeedsError, match="not UTF-8"):
         load_seeds(binary)
+
+
+PUBLISHER = """
+[[publishers]]
+name = "Example News"
+home = "https://news.example.com/"
+feeds = ["https://news.example.com/rss.xml"]
+include = ["/world/"]
+"""
+
+
+def test_publishers_and_collection_limits_load(tmp_path: Path) -> None:
+    path = tmp_path / "pub.toml"
+    path.write_text(
+        '[collection]\nname = "p"\nkeywords = ["putin"]\nsince = "2024-07-01"\n' + PUBLISHER
+    )
+    collection = load_seeds(path)
+    assert collection.sources == ()
+    (publisher,) = collection.publishers
+    assert publisher.feeds == ("https://news.example.com/rss.xml",)
+    assert publisher.include == ("/world/",)
+    assert collection.since == dt.datetime(2024, 7, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (PUBLISHER.replace("https://news.example.com/rss.xml", "feed:rss"), "feeds", "scheme"),
+        (PUBLISHER.replace('"/world/"', '"(unclosed"'), "include", "not a regular expression"),
+        (PUBLISHER.replace('home = "https://news.example.com/"\n', ""), "home", "is required"),
+        (PUBLISHER + "rss = []\n", "rss", "unknown field"),
+    ],
+)
+def test_bad_publishers_name_the_publisher_and_field(
+    tmp_path: Path, body: str, field: str, message: str
+) -> None:
+    path = tmp_path / "pub.toml"
+    path.write_text('[collection]\nname = "p"\n' + body)
+    with pytest.raises(SeedsError) as info:
+        load_seeds(path)
+    assert "publisher #1 (Example News)" in str(info.value)
+    assert f"field '{field}'" in str(info.value)
+    assert message in str(info.value)

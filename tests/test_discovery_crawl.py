@@ -1,0 +1,112 @@
+"""Publisher collections: articles found in feeds enter the frontier and are fetched once."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.publisher_site"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    yield line.removeprefix("serving ")
+    process.terminate()
+    process.wait(timeout=10)
+    process.stdout.close()
+
+
+def crawl(seeds: Path, db: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            str(seeds),
+            "--db",
+            str(db),
+            "--due-only",
+            "--set",
+            "DOWNLOAD_DELAY=0",
+            "--set",
+            "AUTOTHROTTLE_ENABLED=False",
+            "--log-level",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def article_fetches(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT url FROM fetches WHERE url LIKE '%/news/%' ORDER BY id"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+@pytest.mark.parametrize("listing", ["feeds", "home"])
+def test_a_second_run_fetches_only_the_article_added_to_the_feed(
+    site: str, tmp_path: Path, listing: str
+) -> None:
+    seeds = tmp_path / "pub.toml"
+    feeds = f'feeds = ["{site}/rss.xml"]\n' if listing == "feeds" else ""
+    seeds.write_text(
+        '[collection]\nname = "pub"\nkeywords = ["putin"]\n\n'
+        f'[[publishers]]\nname = "Local News"\nhome = "{site}/"\n{feeds}'
+    )
+    db = tmp_path / "pub.db"
+    crawl(seeds, db)
+    first = article_fetches(db)
+    # tracking parameters are dropped; the weather story has no collection keyword
+    assert sorted(first) == [f"{site}/news/putin-india-trade", f"{site}/news/putin-meets-modi"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM versions").fetchone() == (2,)
+        reasons = [
+            r[0] for r in conn.execute("SELECT reason FROM fetches WHERE outcome = 'discovered'")
+        ]
+    assert any("3 entries, 2 accepted, 2 new" in r for r in reasons)
+
+    with urllib.request.urlopen(
+        f"{site}/_publish?slug=putin-new-visit&title=Putin+plans+a+new+visit"
+    ) as response:
+        assert response.status == 200
+    crawl(seeds, db)
+    second = article_fetches(db)[len(first) :]
+    assert second == [f"{site}/news/putin-new-visit"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM versions").fetchone() == (3,)
+
+
+def test_a_broken_feed_is_an_error_not_nothing_new(site: str, tmp_path: Path) -> None:
+    seeds = tmp_path / "broken.toml"
+    seeds.write_text(
+        '[collection]\nname = "broken"\n\n'
+        f'[[publishers]]\nname = "Local News"\nhome = "{site}/"\nfeeds = ["{site}/news/x.xml"]\n'
+        f'sitemaps = ["{site}/"]\n'
+    )
+    db = tmp_path / "broken.db"
+    crawl(seeds, db)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT url, outcome, reason FROM fetches ORDER BY url").fetchall()
+    by_url = {u: (o, r) for u, o, r in rows}
+    assert by_url[f"{site}/news/x.xml"][0] == "error"
+    assert by_url[f"{site}/"][0] == "error"  # an HTML page is not a sitemap
+    assert "sitemap" in by_url[f"{site}/"][1]
