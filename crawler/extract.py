@@ -10,6 +10,7 @@ from typing import Literal
 import trafilatura
 
 from crawler.botwall import MAX_WALL_WORDS, detect_bot_wall
+from crawler.discovery.urls import page_canonical
 from crawler.textnorm import normalize_text, word_count
 
 RejectReason = Literal["bot-wall", "not-html", "no-article", "too-short", "extractor-error"]
@@ -43,6 +44,7 @@ class Article:
     sitename: str | None
     description: str | None
     word_count: int
+    canonical_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ def extract_article(
         sitename=_clean(doc.sitename),
         description=_clean(doc.description),
         word_count=count,
+        canonical_url=page_canonical(html, url),
     )
 
 

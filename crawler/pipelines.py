@@ -153,10 +153,12 @@ class DedupPipeline:
             return item
         digest = content_hash(item.article.text)
         item.content_hash = digest
-        original = self.seen.setdefault(digest, item.url)
-        if original == item.url and self.store is not None:
-            original = self.store.find_by_content_hash(digest, exclude_url=item.url) or item.url
-        if original != item.url:
+        # an article fetched under another of its URLs is not a duplicate of itself
+        key = item.article.canonical_url or item.url
+        original = self.seen.setdefault(digest, key)
+        if original == key and self.store is not None:
+            original = self.store.find_by_content_hash(digest, exclude_url=key) or key
+        if original != key:
             item.duplicate_of = original
             self.stats.inc_value("dedup/exact_duplicate")
         else:
@@ -227,6 +229,7 @@ class StorePipeline:
                 published=article.published or item.seed_published,
                 language=article.language,
                 duplicate_of=item.duplicate_of,
+                canonical_url=article.canonical_url,
             )
         lease = getattr(self.crawler.spider, "lease", None)
         result = self.store.record_fetch(fetch, content, lease)

@@ -219,3 +219,15 @@ class FrontierEntry(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     body_hash: Mapped[str | None] = mapped_column(String(64))
     failures: Mapped[int] = mapped_column(default=0)
+
+
+class ArticleURL(Base):
+    """Another URL under which an article was fetched (its canonical URL is ``articles.url``)."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    first_seen: Mapped[dt.datetime]

@@ -50,6 +50,7 @@ class ContentRecord:
     published: dt.datetime | None = None
     language: str | None = None
     duplicate_of: str | None = None
+    canonical_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +65,16 @@ class StoreResult:
 
 _ARTICLES = models.Base.metadata.tables["articles"]
 _VERSIONS = models.Base.metadata.tables["versions"]
+_ALIASES = models.Base.metadata.tables["article_urls"]
 _FIND_ARTICLE = select(_ARTICLES.c.id, _ARTICLES.c.current_version).where(
     _ARTICLES.c.url == bindparam("url")
 )
+_FIND_ALIAS = (
+    select(_ARTICLES.c.id, _ARTICLES.c.current_version)
+    .join(_ALIASES, _ALIASES.c.article_id == _ARTICLES.c.id)
+    .where(_ALIASES.c.url == bindparam("url"))
+)
+_INSERT_ALIAS = insert(_ALIASES)
 _TOUCH_ARTICLE = (
     update(_ARTICLES)
     .where(_ARTICLES.c.id == bindparam("article"))
@@ -200,8 +208,20 @@ class Store:
         """
         # Prepared Core statements rather than the ORM unit of work: this is the crawl's hot
         # write path, and constant statements are compiled once per dialect.
+        # The article's identity is its canonical URL when the page declares one on its own
+        # site; the fetched URL is then kept as another URL of the same article.
+        key = content.canonical_url if content is not None and content.canonical_url else fetch.url
         with self.engine.begin() as conn:
-            found = conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
+            found = (
+                conn.execute(_FIND_ARTICLE, {"url": key}).first()
+                or conn.execute(_FIND_ALIAS, {"url": key}).first()
+                or conn.execute(_FIND_ALIAS, {"url": fetch.url}).first()
+                or (
+                    conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
+                    if key != fetch.url
+                    else None
+                )
+            )
             article_id, current_number = (found[0], found[1]) if found else (None, 0)
             version_id: int | None = None
             new_number: int | None = None
@@ -214,13 +234,27 @@ class Store:
                     article_id = conn.execute(
                         _INSERT_ARTICLE,
                         {
-                            "url": fetch.url,
+                            "url": key,
                             "publisher": fetch.publisher,
                             "first_seen": fetch.fetched_at,
                             "last_fetched": fetch.fetched_at,
                             "current_version": 0,
                         },
                     ).scalar_one()
+                if (
+                    key != fetch.url
+                    and not conn.execute(
+                        select(_ALIASES.c.url).where(_ALIASES.c.url == fetch.url)
+                    ).first()
+                ):
+                    conn.execute(
+                        _INSERT_ALIAS,
+                        {
+                            "url": fetch.url,
+                            "article_id": article_id,
+                            "first_seen": fetch.fetched_at,
+                        },
+                    )
                 current = None
                 if current_number:
                     current = conn.execute(

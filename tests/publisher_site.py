@@ -74,14 +74,15 @@ class _Handler(BaseHTTPRequestHandler):
                 'href="/rss.xml"></head><body><h1>Site</h1></body></html>'
             )
             self._send(200, page.encode(), "text/html; charset=utf-8")
-        elif parts.path.startswith("/news/"):
-            slug = parts.path.removeprefix("/news/")
+        elif parts.path.startswith(("/news/", "/amp/news/")):
+            slug = parts.path.rsplit("/", 1)[-1]
             title = dict(articles).get(slug)
             if title is None:
                 self._send(404, b"not found", "text/plain")
                 return
             page = (
-                f"<html lang='en'><head><title>{html.escape(title)}</title></head><body>"
+                f"<html lang='en'><head><title>{html.escape(title)}</title>"
+                f"<link rel='canonical' href='{base}/news/{slug}'></head><body>"
                 f"<article><h1>{html.escape(title)}</h1><p>{BODY}</p><p>{slug}: {BODY}</p>"
                 "</article></body></html>"
             )

@@ -110,3 +110,28 @@ def test_a_broken_feed_is_an_error_not_nothing_new(site: str, tmp_path: Path) ->
     assert by_url[f"{site}/news/x.xml"][0] == "error"
     assert by_url[f"{site}/"][0] == "error"  # an HTML page is not a sitemap
     assert "sitemap" in by_url[f"{site}/"][1]
+
+
+def test_one_article_under_two_urls_is_stored_once_with_both_known(
+    site: str, tmp_path: Path
+) -> None:
+    seeds = tmp_path / "two.toml"
+    seeds.write_text(
+        '[collection]\nname = "two"\n'
+        + "".join(
+            f'[[sources]]\npublisher = "Local"\ntitle = "T"\nurl = "{site}/{path}"\n'
+            for path in ("amp/news/putin-meets-modi", "news/putin-meets-modi")
+        )
+    )
+    db = tmp_path / "two.db"
+    crawl(seeds, db)
+    crawl(seeds, db)
+    with sqlite3.connect(db) as conn:
+        articles = conn.execute("SELECT url, current_version FROM articles").fetchall()
+        aliases = conn.execute("SELECT url FROM article_urls").fetchall()
+        duplicates = conn.execute(
+            "SELECT count(*) FROM versions WHERE duplicate_of IS NOT NULL"
+        ).fetchone()
+    assert articles == [(f"{site}/news/putin-meets-modi", 1)]
+    assert aliases == [(f"{site}/amp/news/putin-meets-modi",)]
+    assert duplicates == (0,)

@@ -170,6 +170,7 @@ def result_from_dict(data: dict[str, Any]) -> Article | Rejection:
             sitename=_opt_str(data, "sitename"),
             description=_opt_str(data, "description"),
             word_count=data["word_count"],
+            canonical_url=_opt_str(data, "canonical_url"),
         )
         if not isinstance(article.word_count, int):
             raise ProtocolViolation("word_count is not an integer")
