@@ -27,6 +27,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 2
+RETRY_BACKOFF_BASE = defaults.RETRY_BACKOFF_BASE
+RETRY_BACKOFF_MAX = defaults.RETRY_BACKOFF_MAX
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 
@@ -36,6 +38,9 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309 robots.txt: Scrapy's own middleware fetches pages when robots.txt answers 5xx.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.StrictRobotsTxtMiddleware": 100,
+    # retries wait for Retry-After or a backoff instead of hammering a struggling server
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
 }
 ROBOTSTXT_CACHE_SECONDS = 86400
 ROBOTSTXT_ERROR_CACHE_SECONDS = 600

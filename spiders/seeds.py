@@ -311,7 +311,7 @@ class SeedsSpider(Spider):
             or (source.last_modified if status == 304 else None),
             seed_published=source.published_hint,
             same_body=same_body,
-            error=None if 200 <= status < 300 or status == 304 else f"HTTP {status}",
+            error=None if 200 <= status < 300 or status == 304 else _http_error(response),
         )
 
     def on_error(self, failure: Failure) -> Iterator[PageItem]:
@@ -325,6 +325,12 @@ class SeedsSpider(Spider):
             seed_published=source.published_hint,
             error=f"{failure.type.__name__}: {message}",  # type: ignore[union-attr]
         )
+
+
+def _http_error(response: Response) -> str:
+    retry_after = _header(response, b"Retry-After")
+    suffix = f" (Retry-After: {retry_after})" if retry_after else ""
+    return f"HTTP {response.status}{suffix}"
 
 
 def _header(response: Response, name: bytes) -> str | None:
