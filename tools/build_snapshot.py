@@ -1702,12 +1702,18 @@ def build(source_path: Path, seeds_path: Path, out_dir: Path) -> int:
         names.add(name)
         rendered[name] = html_by_state
         changed = [s for s in STATES[1:] if html_by_state[s] != html_by_state[STATES[0]]]
+        # a state that serves the same page as an earlier one points at that earlier file
+        files = {
+            state: f"state-{next(t for t in STATES if html_by_state[t] == html_by_state[state])}"
+            f"/{name}"
+            for state in STATES
+        }
         pages.append(
             {
                 "url": url,
                 "status": 200,
                 "content_type": "text/html; charset=utf-8",
-                "files": {state: f"state-{state}/{name}" for state in STATES},
+                "files": files,
                 "kind": kind,
                 "changed_in": changed,
             }
@@ -1719,7 +1725,9 @@ def build(source_path: Path, seeds_path: Path, out_dir: Path) -> int:
             shutil.rmtree(state_dir)
         state_dir.mkdir(parents=True)
         for name, html_by_state in sorted(rendered.items()):
-            (state_dir / name).write_text(html_by_state[state], encoding="utf-8", newline="\n")
+            first = next(t for t in STATES if html_by_state[t] == html_by_state[state])
+            if first == state:
+                (state_dir / name).write_text(html_by_state[state], encoding="utf-8", newline="\n")
     manifest = {
         "collection": collection,
         "generated_by": "tools/build_snapshot.py",
