@@ -231,26 +231,34 @@ def _patterns(table: Mapping[str, Any], key: str, shown: str, entry: str) -> tup
     return patterns
 
 
+def _check_fields(
+    entry: Mapping[str, Any],
+    spec: Mapping[str, bool],
+    strings: tuple[str, ...],
+    shown: str,
+    label: str,
+) -> None:
+    """Unknown fields, missing required ones and empty strings, named by entry and field."""
+    for key in entry:
+        if key not in spec:
+            raise SeedsError(
+                shown, f"unknown field; allowed: {', '.join(spec)}", entry=label, field=key
+            )
+    for key, required in spec.items():
+        if required and key not in entry:
+            raise SeedsError(shown, "is required", entry=label, field=key)
+    for key in strings:
+        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+            raise SeedsError(shown, "must be a non-empty string", entry=label, field=key)
+
+
 def _parse_publisher(entry: object, shown: str, index: int) -> Publisher:
     label = f"publisher #{index}"
     if not isinstance(entry, dict):
         raise SeedsError(shown, "must be a table ([[publishers]])", entry=label)
     if isinstance(entry.get("name"), str):
         label = f"publisher #{index} ({entry['name']})"
-    for key in entry:
-        if key not in PUBLISHER_FIELDS:
-            raise SeedsError(
-                shown,
-                f"unknown field; allowed: {', '.join(PUBLISHER_FIELDS)}",
-                entry=label,
-                field=key,
-            )
-    for key, required in PUBLISHER_FIELDS.items():
-        if required and key not in entry:
-            raise SeedsError(shown, "is required", entry=label, field=key)
-    for key in ("name", "home", "language"):
-        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
-            raise SeedsError(shown, "must be a non-empty string", entry=label, field=key)
+    _check_fields(entry, PUBLISHER_FIELDS, ("name", "home", "language"), shown, label)
     urls: dict[str, tuple[str, ...]] = {}
     for key in ("home", "feeds", "sitemaps"):
         values = (entry[key],) if key == "home" else _strings(entry, key, shown, label)
@@ -280,20 +288,7 @@ def _parse_source(entry: object, shown: str, index: int) -> Source:
         raise SeedsError(shown, "must be a table ([[sources]])", entry=label)
     if isinstance(entry.get("url"), str):
         label = f"source #{index} ({entry['url']})"
-    for key in entry:
-        if key not in SOURCE_FIELDS:
-            raise SeedsError(
-                shown,
-                f"unknown field; allowed: {', '.join(SOURCE_FIELDS)}",
-                entry=label,
-                field=key,
-            )
-    for key, required in SOURCE_FIELDS.items():
-        if required and key not in entry:
-            raise SeedsError(shown, "is required", entry=label, field=key)
-    for key in ("publisher", "title", "url", "snippet"):
-        if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
-            raise SeedsError(shown, "must be a non-empty string", entry=label, field=key)
+    _check_fields(entry, SOURCE_FIELDS, ("publisher", "title", "url", "snippet"), shown, label)
     url = entry["url"].strip()
     problem = url_problem(url)
     if problem:
