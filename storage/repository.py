@@ -215,13 +215,12 @@ class Store:
             found = (
                 conn.execute(_FIND_ARTICLE, {"url": key}).first()
                 or conn.execute(_FIND_ALIAS, {"url": key}).first()
-                or conn.execute(_FIND_ALIAS, {"url": fetch.url}).first()
-                or (
-                    conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
-                    if key != fetch.url
-                    else None
-                )
             )
+            if found is None and key != fetch.url:
+                found = (
+                    conn.execute(_FIND_ALIAS, {"url": fetch.url}).first()
+                    or conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
+                )
             article_id, current_number = (found[0], found[1]) if found else (None, 0)
             version_id: int | None = None
             new_number: int | None = None
