@@ -87,6 +87,7 @@ def crawl(seeds: Path, db: Path) -> tuple[float, float]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
         "RECRAWL_INITIAL_SECONDS": 1,
         "RECRAWL_MIN_SECONDS": 1,
+        "SSRF_ALLOW": "127.0.0.1",
     }
     command = [
         sys.executable,

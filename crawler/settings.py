@@ -35,6 +35,8 @@ COOKIES_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     # Before everything else: a replayed response needs no robots.txt, retries or throttling.
     "crawler.middlewares.SnapshotReplayMiddleware": 50,
+    # after replay (a replayed page needs no DNS), before robots.txt, so the reason is "ssrf: …"
+    "crawler.ssrf_middleware.SsrfGuardMiddleware": 75,
     # RFC 9309 robots.txt: Scrapy's own middleware fetches pages when robots.txt answers 5xx.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.StrictRobotsTxtMiddleware": 100,
@@ -42,6 +44,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,
 }
+# SSRF guard: only http(s), and only public addresses after DNS, on every redirect hop
+SSRF_ENABLED = True
+SSRF_ALLOW: list[str] = []
+SSRF_DNS_CACHE_SECONDS = 60
 ROBOTSTXT_CACHE_SECONDS = 86400
 ROBOTSTXT_ERROR_CACHE_SECONDS = 600
 ROBOTSTXT_MAX_REDIRECTS = 5

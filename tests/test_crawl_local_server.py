@@ -23,6 +23,7 @@ def crawl_settings(db_url: str) -> dict[str, Any]:
     project = {k: v for k, v in vars(crawler_settings).items() if k.isupper()}
     return project | {
         "STORAGE_URL": db_url,
+        "SSRF_ALLOW": ["127.0.0.1"],  # the local server
         # one local host serves every page: politeness delays would only slow the test
         "DOWNLOAD_DELAY": 0,
         "AUTOTHROTTLE_ENABLED": False,

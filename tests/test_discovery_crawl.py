@@ -42,6 +42,8 @@ def crawl(seeds: Path, db: Path) -> None:
             "DOWNLOAD_DELAY=0",
             "--set",
             "AUTOTHROTTLE_ENABLED=False",
+            "--set",
+            "SSRF_ALLOW=127.0.0.1",
             "--log-level",
             "WARNING",
         ],

@@ -102,6 +102,7 @@ async def test_429_waits_for_retry_after_then_stores(busy: Busy, tmp_path: Path)
         "AUTOTHROTTLE_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "EXTRACT_WORKERS": 1,
+        "SSRF_ALLOW": ["127.0.0.1"],
     }
     crawler = get_crawler(SeedsSpider, settings)
     started = time.monotonic()

@@ -21,7 +21,7 @@ from tests.conftest import ROOT, SnapshotServer
 FAST = (
     "settings = { RECRAWL_INITIAL_SECONDS = 1, RECRAWL_MIN_SECONDS = 1, DOWNLOAD_DELAY = 0, "
     'AUTOTHROTTLE_ENABLED = "False", CONCURRENT_REQUESTS_PER_DOMAIN = 8, LOG_LEVEL = "WARNING", '
-    "FRONTIER_LEASE_SECONDS = 1 }"
+    'FRONTIER_LEASE_SECONDS = 1, SSRF_ALLOW = "127.0.0.1" }'
 )
 
 
@@ -187,6 +187,8 @@ def test_kill_9_mid_crawl_then_the_next_run_completes_what_was_due(
         "AUTOTHROTTLE_ENABLED=False",
         "--set",
         "FRONTIER_LEASE_SECONDS=2",
+        "--set",
+        "SSRF_ALLOW=127.0.0.1",
     ]
     base = [sys.executable, "-m", "crawler", "crawl", str(seeds), "--db", str(db), "--due-only"]
     crawl = subprocess.Popen(
