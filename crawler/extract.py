@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
 
 from crawler.botwall import MAX_WALL_WORDS, detect_bot_wall
 from crawler.discovery.urls import page_canonical
@@ -17,6 +19,10 @@ RejectReason = Literal["bot-wall", "not-html", "no-article", "too-short", "extra
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.I)
 _LANGID_MIN_WORDS = 40
+# trafilatura silently drops text nested deeper than 256 elements
+MAX_DEPTH = 250
+_HUGE_PARSER = lxml_html.HTMLParser(huge_tree=True)
+WRAPPERS = frozenset({"div", "span", "section", "font", "center", "b", "i", "em", "strong"})
 # Dates from the page's markup only: the extensive search guesses "2024-01-01" from a year in
 # the URL or the text, which is worse than no date.
 DATE_PARAMS = {"original_date": True, "extensive_search": False}
@@ -58,8 +64,55 @@ class Rejection:
 def extract_article(
     html: str, url: str, options: ExtractOptions | None = None
 ) -> Article | Rejection:
-    """Extract the main text and metadata of ``html`` fetched from ``url``."""
+    """Extract the main text and metadata of ``html`` fetched from ``url``.
+
+    trafilatura drops text nested deeper than 256 elements: a page that yields no article and
+    is that deep is extracted once more with its empty wrapper elements unwrapped.
+    """
     options = options or ExtractOptions()
+    result = _extract(html, url, options)
+    if isinstance(result, Rejection) and result.reason in ("no-article", "too-short"):
+        flattened = unwrap_deep_nesting(html)
+        if flattened is not None:
+            retried = _extract(flattened, url, options)
+            if isinstance(retried, Article):
+                return retried
+    return result
+
+
+def unwrap_deep_nesting(html: str, limit: int = MAX_DEPTH) -> str | None:
+    """``html`` with text-less wrappers below depth ``limit // 4`` unwrapped, if it is deeper.
+
+    Returns ``None`` when the page is not nested deeper than ``limit``.
+    """
+    try:
+        # libxml2 stops at 256 levels unless told the tree is huge
+        root = lxml_html.fromstring(html, parser=_HUGE_PARSER)
+    except (ValueError, TypeError, etree.ParserError):
+        return None
+    depth = deepest = 0
+    wrappers = []
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if (
+            depth > limit // 4
+            and isinstance(element.tag, str)
+            and element.tag in WRAPPERS
+            and not (element.text or "").strip()
+        ):
+            wrappers.append(element)
+    if deepest <= limit:
+        return None
+    for element in wrappers:
+        element.drop_tag()
+    return str(lxml_html.tostring(root, encoding="unicode"))
+
+
+def _extract(html: str, url: str, options: ExtractOptions) -> Article | Rejection:
     try:
         doc = trafilatura.bare_extraction(
             html,

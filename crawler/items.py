@@ -31,6 +31,7 @@ class PageItem:
     last_modified: str | None = None
     seed_published: dt.datetime | None = None
     same_body: bool = False
+    binary: str | None = None
     error: str | None = None
     article: Article | None = None
     rejection: Rejection | None = None

@@ -108,6 +108,12 @@ class CleanPipeline:
             return None
         if item.http_status == 304 or item.same_body:
             return None  # nothing new to extract: the store records it as unchanged
+        if item.size == 0:
+            item.rejection = Rejection("no-article", "empty body")
+            return None
+        if item.binary is not None:
+            item.rejection = Rejection("not-html", item.binary)
+            return None
         content_type = (item.content_type or "").split(";")[0].strip().lower()
         if item.html is None or (content_type and content_type not in HTML_TYPES):
             item.rejection = Rejection(

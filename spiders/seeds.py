@@ -25,6 +25,7 @@ from crawler.discovery.collect import select as select_articles
 from crawler.items import PageItem
 from crawler.recrawl import RecrawlPolicy
 from crawler.seeds import Collection, Publisher, load_seeds
+from crawler.sniff import best_decoding, binary_reason
 from crawler.stores import acquire_store, release_store
 from crawler.textnorm import body_hash
 from storage import FetchRecord, Outcome
@@ -291,6 +292,11 @@ class SeedsSpider(Spider):
         latency = response.meta.get("download_latency")
         digest = body_hash(response.body) if response.body else None
         same_body = status == 200 and digest is not None and digest == source.body_hash
+        html = (
+            best_decoding(response.body, response.text)
+            if isinstance(response, TextResponse) and response.body and not same_body
+            else None
+        )
         yield PageItem(
             url=source.url,
             fetched_at=_utcnow(),
@@ -298,11 +304,8 @@ class SeedsSpider(Spider):
             final_url=response.url,
             http_status=status,
             content_type=_header(response, b"Content-Type"),
-            html=(
-                response.text
-                if isinstance(response, TextResponse) and response.body and not same_body
-                else None
-            ),
+            html=html,
+            binary=binary_reason(response.body, html) if response.body and not same_body else None,
             size=len(response.body),
             body_hash=digest if status != 304 else source.body_hash,
             duration_ms=round(latency * 1000) if latency is not None else None,

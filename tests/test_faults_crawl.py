@@ -49,10 +49,6 @@ NOT_FOLLOWED = r"HttpError: Ignoring non-200 response"
 NO_ARTICLE = r"^(no-article|too-short): "
 
 
-def xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 CASES: dict[str, Case] = {
     # 1. connection refused; reset mid-body; DNS failure
     "connection-refused": Case("http://127.0.0.1:{closed}/", "error", r"ConnectionRefusedError"),
@@ -80,36 +76,28 @@ CASES: dict[str, Case] = {
     "body-over-limit": Case("/big?mb=3", "error", TOO_BIG),
     "body-over-limit-chunked": Case("/big-chunked?mb=3", "error", TOO_BIG),
     "gzip-bomb": Case("/gzip-bomb", "error", TOO_BIG),
-    "gzip-without-encoding": Case("/gzip-no-encoding", "rejected", NO_ARTICLE),
+    "gzip-without-encoding": Case("/gzip-no-encoding", "rejected", r"^not-html: gzip data"),
     # 8. binary served as text/html; empty 200; login and bot walls
     "pdf-as-html": Case("/binary/pdf", "rejected", r"^(no-article|too-short|not-html): "),
     "binary-as-html": Case("/binary/random", "rejected", r"^(no-article|too-short|not-html): "),
-    "empty-200": Case("/empty", "rejected", r"^not-html: "),
+    "empty-200": Case("/empty", "rejected", r"^no-article: empty body"),
+    "png-as-html": Case("/binary/png", "rejected", r"^not-html: PNG image served as a web page"),
     "login-wall": Case("/login-wall", "rejected", NO_ARTICLE),
     "bot-wall": Case("/bot-wall", "rejected", r"^bot-wall: "),
     # 9. markup that holds no article; an article nested deeper than 256 elements
     "garbage-markup": Case("/garbage-markup", "rejected", NO_ARTICLE),
-    "deep-nesting": Case("/deep-nesting?depth=300", "rejected", NO_ARTICLE),
-}
-# Cases the product gets wrong today; each flips to a pass (and so fails as XPASS) when fixed.
-XFAIL_CASES: dict[str, tuple[Case, str]] = {
-    "png-as-html": (
-        Case("/binary/png", "rejected", r"^not-html: "),
-        "a PNG body served as text/html is stored as a 4,554-word article: nothing sniffs "
-        "binary bodies before extraction",
-    ),
 }
 
 
 @pytest.mark.parametrize(
     "name",
-    [*CASES, *(pytest.param(n, marks=xfail(why)) for n, (_, why) in XFAIL_CASES.items())],
+    list(CASES),
 )
 @deferred_f_from_coro_f
 async def test_fault_is_recorded_and_the_crawl_goes_on(
     name: str, server: FaultServer, tmp_path: Path
 ) -> None:
-    case = CASES[name] if name in CASES else XFAIL_CASES[name][0]
+    case = CASES[name]
     fault_url = case.url(server)
     good_url = server.url(f"/good?after={name}")
     db = tmp_path / "faults.db"
@@ -137,36 +125,27 @@ STORED: dict[str, tuple[str, str]] = {
     "charset-utf16-bom": ("/charset/utf16", "Stadträte beschließen"),
     "charset-invalid-bytes": ("/charset/invalid-bytes", "Stadträte beschließen"),
     "malformed-html": ("/malformed", "The regional council approved the new water management"),
-}
-XFAIL_STORED: dict[str, tuple[str, str, str]] = {
-    "charset-conflict": (
-        "/charset/conflict",
-        "Москва приняла новый бюджет",
-        "header says utf-8, <meta> and the bytes say windows-1251: the header wins and the "
-        "article is stored as U+FFFD replacement characters",
-    ),
-    "charset-wrong": (
-        "/charset/wrong",
-        "Zürich",
-        "header says utf-8, the bytes are windows-1252: stored with U+FFFD for every accent",
-    ),
+    # header says utf-8, <meta> and the bytes say windows-1251: the <meta> is believed
+    "charset-conflict": ("/charset/conflict", "Москва приняла новый бюджет"),
+    # header says utf-8, no <meta>, the bytes are windows-1252: the mislabel is recognised
+    "charset-wrong": ("/charset/wrong", "Zürich"),
+    # nested 300 elements deep, past trafilatura's 256: unwrapped and extracted again
     "deep-nesting-article": (
         "/deep-nesting?depth=300",
         "The regional council approved the new water management",
-        "trafilatura drops text nested deeper than 256 elements: the article is lost",
     ),
 }
 
 
 @pytest.mark.parametrize(
     "name",
-    [*STORED, *(pytest.param(n, marks=xfail(c[2])) for n, c in XFAIL_STORED.items())],
+    list(STORED),
 )
 @deferred_f_from_coro_f
 async def test_article_with_odd_encoding_or_markup_is_stored_readable(
     name: str, server: FaultServer, tmp_path: Path
 ) -> None:
-    target, passage = STORED[name] if name in STORED else XFAIL_STORED[name][:2]
+    target, passage = STORED[name]
     url = server.url(f"{target}{'&' if '?' in target else '?'}case={name}")
     db = tmp_path / "stored.db"
     seeds = faultserver.write_seeds(tmp_path, [url])
