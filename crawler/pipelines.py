@@ -108,7 +108,7 @@ class CleanPipeline:
             return None
         if item.http_status == 304 or item.same_body:
             return None  # nothing new to extract: the store records it as unchanged
-        if item.size == 0:
+        if item.size == 0 and not item.html:
             item.rejection = Rejection("no-article", "empty body")
             return None
         if item.binary is not None:
