@@ -5,6 +5,7 @@ Each stage has a ``<PREFIX>_ENABLED`` switch and counts what it does in the craw
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -12,9 +13,10 @@ from collections.abc import Hashable
 from typing import Any, Self, cast
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import defaults
 from crawler.botwall import detect_bot_wall
@@ -23,7 +25,7 @@ from crawler.items import PageItem
 from crawler.stores import acquire_store, release_store
 from crawler.syndication import SignatureParams, SyndicationConfig, SyndicationIndex
 from crawler.textnorm import content_hash
-from crawler.workers import ExtractionPool
+from crawler.workers import ExtractionPool, PoolClosedError
 from storage import FetchRecord, Outcome, Store
 from storage.repository import ContentRecord
 from storage.syndication import PairRecord, SyndicationStore
@@ -88,8 +90,11 @@ class CleanPipeline:
         if html is not None:
             # started on the first page that needs it: a re-crawl answered by 304s never pays
             # for the workers' start-up
-            await self.pool.start()
-            result = await self.pool.extract(html, item.final_url or item.url)
+            try:
+                await self.pool.start()
+                result = await self.pool.extract(html, item.final_url or item.url)
+            except PoolClosedError as exc:
+                raise DropItem("the crawl is closing: not extracted") from exc
             if isinstance(result, Rejection):
                 item.rejection = result
             else:
@@ -180,6 +185,8 @@ class StorePipeline:
         self.stats = _stats(crawler)
         self.store: Store | None = None
         self.run_id: int | None = None
+        self.failure: str | None = None
+        self.closing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -203,7 +210,12 @@ class StorePipeline:
             return
         if self.run_id is not None:
             reason = self.stats.get_value("finish_reason") or "finished"
-            self.store.finish_run(self.run_id, "finished" if reason == "finished" else reason)
+            try:
+                self.store.finish_run(self.run_id, "finished" if reason == "finished" else reason)
+            except SQLAlchemyError as exc:
+                logger.error(
+                    "could not close crawl run %s: %s", self.run_id, exc.__class__.__name__
+                )
         release_store(self.crawler)
         self.store = None
 
@@ -238,13 +250,34 @@ class StorePipeline:
                 canonical_url=article.canonical_url,
             )
         lease = getattr(self.crawler.spider, "lease", None)
-        result = self.store.record_fetch(fetch, content, lease)
+        try:
+            result = self.store.record_fetch(fetch, content, lease)
+        except SQLAlchemyError as exc:
+            self._stop_on_store_failure(exc)
+            raise DropItem(f"not stored: {self.failure}") from exc
         item.outcome = result.outcome.value
         item.article_id = result.article_id
         item.version = result.version
         item.version_id = result.version_id
         self.stats.inc_value(f"storage/{result.outcome.value}")
         return item
+
+    def _stop_on_store_failure(self, exc: SQLAlchemyError) -> None:
+        """A write failed (disk full, I/O error): stop the crawl cleanly, keep what is stored.
+
+        The failed write was rolled back whole; going on would only fail again, so the crawl
+        closes with the reason ``storage-error`` and its unfetched URLs stay due.
+        """
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        self.stats.inc_value("storage/write_failed")
+        if self.failure is None:
+            self.failure = reason
+            logger.error("store write failed (%s): stopping the crawl", reason)
+            engine = self.crawler.engine
+            if engine is not None:
+                self.closing = asyncio.ensure_future(
+                    engine.close_spider_async(reason="storage-error")
+                )
 
     @staticmethod
     def _outcome_without_content(item: PageItem) -> Outcome:

@@ -9,7 +9,9 @@ from typing import Any
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response, TextResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler import defaults
@@ -83,7 +85,13 @@ class SeedsSpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        for leased in self._lease():
+        try:
+            leased_urls = self._lease()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            logger.error("store write failed (%s): stopping the crawl", reason)
+            raise CloseSpider("storage-error") from exc
+        for leased in leased_urls:
             yield self._article_request(leased)
         for publisher in self.collection.publishers:
             for request in self._listing_requests(publisher):
