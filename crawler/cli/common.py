@@ -72,3 +72,12 @@ def when(value: dt.datetime | None) -> str:
 
 
 DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"])
+
+
+def plain_text(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse NUL and other control characters in text a user typed (SQLite cuts at NUL)."""
+    values = value if isinstance(value, tuple) else (value,)
+    for item in values:
+        if isinstance(item, str) and any(ord(ch) < 32 and ch not in "\t" for ch in item):
+            raise click.BadParameter("contains a control character", param=param)
+    return value

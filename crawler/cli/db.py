@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from crawler.cli.common import console, db_option
+from crawler.errors import StorageError
 from storage import migrate
 from storage.db import make_engine, open_engine, resolve_db_url, safe_url
 
@@ -33,7 +35,11 @@ def revision(db: str | None) -> None:
     url = resolve_db_url(db)
     engine = make_engine(url, create=False)
     try:
-        current = migrate.current_revision(engine)
+        try:
+            current = migrate.current_revision(engine)
+        except DBAPIError as exc:
+            reason = str(exc.orig).splitlines()[0]
+            raise StorageError(f"cannot open the store {safe_url(url)}: {reason}") from exc
         console.print(
             f"{safe_url(url)}: revision {current or 'none'}; "
             f"this version needs {migrate.head_revision()}"

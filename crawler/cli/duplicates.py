@@ -8,13 +8,13 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from crawler.cli.common import console, db_option, json_option, print_json, when
+from crawler.cli.common import console, db_option, json_option, plain_text, print_json, when
 from crawler.cli.query import plain_cells, reading
 from storage import queries as q
 
 
 @click.command()
-@click.argument("url", required=False)
+@click.argument("url", required=False, callback=plain_text)
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
 @db_option
 @json_option

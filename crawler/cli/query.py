@@ -13,7 +13,15 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from crawler.cli.common import DATE, console, db_option, json_option, print_json, when
+from crawler.cli.common import (
+    DATE,
+    console,
+    db_option,
+    json_option,
+    plain_text,
+    print_json,
+    when,
+)
 from storage import Store
 from storage import queries as q
 from storage.diff import diff_texts
@@ -37,7 +45,11 @@ def reading(db: str | None) -> Iterator[Session]:
 
 
 @click.command()
-@click.option("--publisher", help="Only publishers whose name contains this (any case).")
+@click.option(
+    "--publisher",
+    callback=plain_text,
+    help="Only publishers whose name contains this (any case).",
+)
 @click.option("--since", type=DATE, help="Published (else first seen) on or after this date.")
 @click.option("--until", type=DATE, help="Published (else first seen) before this date.")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
@@ -80,7 +92,7 @@ def articles(
 
 
 @click.command()
-@click.argument("url")
+@click.argument("url", callback=plain_text)
 @db_option
 @json_option
 def versions(url: str, db: str | None, as_json: bool) -> None:
@@ -119,7 +131,7 @@ def versions(url: str, db: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("url")
+@click.argument("url", callback=plain_text)
 @click.option("--from", "from_", type=int, default=-2, help="Older version (default: previous).")
 @click.option("--to", "to", type=int, default=-1, help="Newer version (default: current).")
 @click.option("--lines", is_flag=True, help="Show a unified line diff instead of words.")
@@ -187,7 +199,7 @@ def diff(url: str, from_: int, to: int, lines: bool, db: str | None, as_json: bo
 
 
 @click.command()
-@click.argument("query")
+@click.argument("query", callback=plain_text)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @db_option
 @json_option
@@ -213,7 +225,7 @@ def search(query: str, limit: int, db: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.option("--errors", is_flag=True, help="Only rejected and failed fetches.")
-@click.option("--url", help="Only fetches of this URL.")
+@click.option("--url", callback=plain_text, help="Only fetches of this URL.")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
 @db_option
 @json_option
