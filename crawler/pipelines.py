@@ -25,7 +25,7 @@ from crawler.items import PageItem
 from crawler.stores import acquire_store, release_store
 from crawler.syndication import SignatureParams, SyndicationConfig, SyndicationIndex
 from crawler.textnorm import content_hash
-from crawler.workers import ExtractionPool, PoolClosedError
+from crawler.workers import ExtractionPool, PoolClosedError, available_cpus
 from storage import FetchRecord, Outcome, Store
 from storage.repository import ContentRecord
 from storage.syndication import PairRecord, SyndicationStore
@@ -74,8 +74,10 @@ class CleanPipeline:
             max_tasks_per_worker=settings.getint(
                 "EXTRACT_MAX_TASKS_PER_WORKER", defaults.EXTRACT_MAX_TASKS_PER_WORKER
             ),
+            # enough queued pages that a worker finishing one finds the next waiting
             max_pending=settings.getint("EXTRACT_MAX_PENDING", defaults.EXTRACT_MAX_PENDING)
-            or None,
+            or 4
+            * (settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or available_cpus()),
             options=options,
         )
         return cls(options, _stats(crawler), pool)

@@ -113,9 +113,13 @@ class SyndicationStore:
     ) -> ClusterChange:
         """Replace the article's relations with ``pairs`` and recompute its clusters."""
         now = utcnow()
+        pairs = list(pairs)
         with self.store.session() as session, session.begin():
             if signature is not None:
                 _upsert_signature(session, version_id, *signature)
+            if not pairs and not _has_relations(session, article_id):
+                # the common case: a text like no other, before and now; nothing to recluster
+                return ClusterChange(None, 1, None)
             old_cluster = session.scalar(
                 select(models.ClusterMember.cluster_id).where(
                     models.ClusterMember.article_id == article_id
@@ -163,6 +167,24 @@ class SyndicationStore:
                     )
                 )
             return _recluster(session, touched, article_id, now)
+
+
+def _has_relations(session: Session, article_id: int) -> bool:
+    """Whether the article has any stored pair or cluster membership."""
+    pair = session.scalar(
+        select(models.SyndicationPair.id)
+        .where(
+            or_(
+                models.SyndicationPair.article_id == article_id,
+                models.SyndicationPair.other_id == article_id,
+            )
+        )
+        .limit(1)
+    )
+    member = session.scalar(
+        select(models.ClusterMember.cluster_id).where(models.ClusterMember.article_id == article_id)
+    )
+    return pair is not None or member is not None
 
 
 def _upsert_signature(session: Session, version_id: int, scheme: str, data: bytes) -> None:

@@ -147,6 +147,14 @@ def page_canonical(html: str, url: str, *, allowed_domains: Collection[str] = ()
     return None
 
 
+def acceptable_canonical(
+    candidate: str, page_url: str, allowed: Collection[str] = ()
+) -> str | None:
+    """``candidate`` canonicalised if it may stand for ``page_url``: http(s), on the same site
+    (or an ``allowed`` one), and not the home page of an article URL; otherwise ``None``."""
+    return _acceptable(candidate, page_url, allowed)
+
+
 def _acceptable(candidate: str, page_url: str, allowed: Collection[str]) -> str | None:
     parts = urlsplit(candidate)
     if parts.scheme not in ("http", "https") or not parts.hostname:
