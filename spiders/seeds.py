@@ -211,14 +211,18 @@ class SeedsSpider(Spider):
             [(d.url, publisher.name, d.title, d.published) for d in found],
             self.lease.policy,
         )
+        updated = self._frontier.mark_updated(
+            self.collection.name, [(d.url, d.published) for d in found if d.published]
+        )
         if stats is not None:
             stats.inc_value("discovery/new", len(added))
-        if not added:
+            stats.inc_value("discovery/updated", len(updated))
+        if not added and not updated:
             return []
         return self._frontier.lease_urls(
             self.collection.name,
             self.lease.owner,
-            added,
+            added + updated,
             lease_seconds=self.settings.getint(
                 "FRONTIER_LEASE_SECONDS", defaults.FRONTIER_LEASE_SECONDS
             ),

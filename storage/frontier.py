@@ -112,6 +112,38 @@ class FrontierStore:
                 for r in rows
             ]
 
+    def mark_updated(
+        self,
+        collection: str,
+        updates: list[tuple[str, dt.datetime]],
+        now: dt.datetime | None = None,
+    ) -> list[str]:
+        """Make known URLs due now when a listing dates them after their last fetch.
+
+        A sitemap's ``lastmod`` (or a feed's date) newer than the URL's last fetch means the
+        article changed: it is fetched in this crawl instead of waiting for its interval.
+        Returns the URLs made due.
+        """
+        now = now or utcnow()
+        entry = models.FrontierEntry
+        due: list[str] = []
+        with self.store.session() as session, session.begin():
+            for start in range(0, len(updates), 500):
+                chunk = dict(updates[start : start + 500])
+                rows = session.scalars(
+                    select(entry).where(
+                        entry.collection == collection,
+                        entry.url.in_(list(chunk)),
+                        entry.next_due_at > now,
+                        entry.last_fetched_at.is_not(None),
+                    )
+                )
+                for row in rows:
+                    if row.last_fetched_at is not None and chunk[row.url] > row.last_fetched_at:
+                        row.next_due_at = now
+                        due.append(row.url)
+        return due
+
     def lease_urls(
         self,
         collection: str,

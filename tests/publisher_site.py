@@ -34,6 +34,8 @@ class Site(ThreadingHTTPServer):
             ("putin-india-trade", "Putin and India sign trade deals"),
             ("weather-today", "Sunny weather expected today"),
         ]
+        # slug -> (lastmod, update note): an updated article says so and dates itself later
+        self.updates: dict[str, tuple[str, str]] = {}
 
     @property
     def base(self) -> str:
@@ -57,6 +59,24 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.articles.append((query["slug"][0], query["title"][0]))
             self._send(200, b"ok\n", "text/plain")
+        elif parts.path == "/_update":
+            query = parse_qs(parts.query)
+            with self.server.lock:
+                self.server.updates[query["slug"][0]] = (query["lastmod"][0], query["note"][0])
+            self._send(200, b"ok\n", "text/plain")
+        elif parts.path == "/sitemap.xml":
+            with self.server.lock:
+                updates = dict(self.server.updates)
+            entries = "".join(
+                f"<url><loc>{base}/news/{s}</loc>"
+                f"<lastmod>{updates.get(s, ('2024-07-08T09:00:00+00:00', ''))[0]}</lastmod></url>"
+                for s, _ in articles
+            )
+            sitemap = (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+            )
+            self._send(200, sitemap.encode(), "application/xml")
         elif parts.path == "/rss.xml":
             items = "".join(
                 f"<item><title>{html.escape(t)}</title><link>{base}/news/{s}?utm_source=rss</link>"
@@ -80,10 +100,13 @@ class _Handler(BaseHTTPRequestHandler):
             if title is None:
                 self._send(404, b"not found", "text/plain")
                 return
+            with self.server.lock:
+                note = self.server.updates.get(slug, ("", ""))[1]
             page = (
                 f"<html lang='en'><head><title>{html.escape(title)}</title>"
                 f"<link rel='canonical' href='{base}/news/{slug}'></head><body>"
                 f"<article><h1>{html.escape(title)}</h1><p>{BODY}</p><p>{slug}: {BODY}</p>"
+                f"<p>{html.escape(note)}</p>"
                 "</article></body></html>"
             )
             self._send(200, page.encode(), "text/html; charset=utf-8")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,3 +139,32 @@ def test_one_article_under_two_urls_is_stored_once_with_both_known(
     assert articles == [(f"{site}/news/putin-meets-modi", 1)]
     assert aliases == [(f"{site}/amp/news/putin-meets-modi",)]
     assert duplicates == (0,)
+
+
+def test_a_sitemap_lastmod_after_the_last_fetch_makes_an_article_due(
+    site: str, tmp_path: Path
+) -> None:
+    seeds = tmp_path / "map.toml"
+    seeds.write_text(
+        '[collection]\nname = "map"\nkeywords = ["putin"]\n\n'
+        f'[[publishers]]\nname = "Local News"\nhome = "{site}/"\n'
+        f'sitemaps = ["{site}/sitemap.xml"]\n'
+    )
+    db = tmp_path / "map.db"
+    crawl(seeds, db)
+    first = article_fetches(db)
+    assert sorted(first) == [f"{site}/news/putin-india-trade", f"{site}/news/putin-meets-modi"]
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat(timespec="seconds")
+    query = urllib.parse.urlencode(
+        {"slug": "putin-india-trade", "lastmod": later, "note": "Updated with the final figures."}
+    )
+    with urllib.request.urlopen(f"{site}/_update?{query}") as response:
+        assert response.status == 200
+    crawl(seeds, db)
+    assert article_fetches(db)[len(first) :] == [f"{site}/news/putin-india-trade"]
+    with sqlite3.connect(db) as conn:
+        versions = dict(conn.execute("SELECT url, current_version FROM articles"))
+    assert versions == {
+        f"{site}/news/putin-india-trade": 2,
+        f"{site}/news/putin-meets-modi": 1,
+    }
