@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT, SnapshotServer
+from tests.storecheck import assert_store_whole
 
 TRIALS = 20
 
@@ -43,23 +44,6 @@ def crawl_command(seeds: Path, db: Path, *extra: str) -> list[str]:
     ]
 
 
-def check_whole(db: Path) -> None:
-    with sqlite3.connect(db, timeout=30) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        half_written = conn.execute(
-            "SELECT count(*) FROM articles a LEFT JOIN versions v ON v.article_id = a.id "
-            "AND v.version = a.current_version WHERE v.id IS NULL"
-        ).fetchone()
-        assert half_written == (0,)
-        unrecorded = conn.execute(
-            "SELECT count(*) FROM versions v LEFT JOIN fetches f ON f.version_id = v.id "
-            "WHERE f.id IS NULL"
-        ).fetchone()
-        assert unrecorded == (0,)
-        conn.execute("INSERT INTO versions_fts(versions_fts) VALUES ('integrity-check')")
-
-
 def test_twenty_sigkills_leave_a_whole_store_and_the_next_run_completes(
     snapshot_server: SnapshotServer, tmp_path: Path
 ) -> None:
@@ -79,13 +63,13 @@ def test_twenty_sigkills_leave_a_whole_store_and_the_next_run_completes(
         time.sleep(rng.uniform(0.5, 3.5))
         os.kill(crawl.pid, signal.SIGKILL)
         crawl.wait(timeout=30)
-        check_whole(db)
+        assert_store_whole(db)
     time.sleep(1.1)  # the killed crawls' leases expire
     done = subprocess.run(
         crawl_command(seeds, db), cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    check_whole(db)
+    assert_store_whole(db)
     with sqlite3.connect(db) as conn:
         never = conn.execute(
             "SELECT count(*) FROM frontier WHERE last_fetched_at IS NULL"
