@@ -1,0 +1,150 @@
+"""The syndication stage: find copies of each new version and keep the clusters current."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Hashable
+from typing import Any, Self, cast
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
+
+from crawler import defaults
+from crawler.items import PageItem
+from crawler.pipelines.common import crawl_stats
+from crawler.stores import acquire_store, release_store
+from crawler.syndication import SignatureParams, SyndicationConfig, SyndicationIndex
+from storage import Outcome
+from storage.syndication import PairRecord, SyndicationStore
+
+logger = logging.getLogger(__name__)
+
+
+def syndication_config(settings: BaseSettings) -> SyndicationConfig:
+    """A :class:`SyndicationConfig` from the ``SYNDICATION_<FIELD>`` settings."""
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(SyndicationConfig):
+        name = f"SYNDICATION_{spec.name.upper()}"
+        if settings.get(name) is None:
+            continue
+        default = getattr(SyndicationConfig(), spec.name)
+        if isinstance(default, bool):
+            values[spec.name] = settings.getbool(name)
+        elif isinstance(default, int):
+            values[spec.name] = settings.getint(name)
+        elif isinstance(default, float):
+            values[spec.name] = settings.getfloat(name)
+        else:
+            values[spec.name] = str(settings.get(name))
+    try:
+        return SyndicationConfig(**values)
+    except ValueError as exc:
+        raise NotConfigured(f"syndication settings: {exc}") from exc
+
+
+def signature_scheme(config: SyndicationConfig) -> str:
+    """The name under which signatures of ``config``'s parameters are stored."""
+    p = SignatureParams.of(config)
+    return (
+        f"minhash:{p.scheme}:{p.hash_name}:k{p.shingle_size}:n{p.num_perm}:s{p.seed}:"
+        f"m{p.anchor_mod}"
+    )
+
+
+class SyndicationPipeline:
+    """Find syndicated copies of each new version and keep the store's clusters up to date.
+
+    The index is rebuilt from the stored signatures when the crawl opens, so a crawl sees every
+    article stored before it; versions without a signature of the configured parameters are
+    signed from their stored text first.
+    """
+
+    def __init__(self, crawler: Crawler, config: SyndicationConfig) -> None:
+        self.crawler = crawler
+        self.config = config
+        self.scheme = signature_scheme(config)
+        self.stats = crawl_stats(crawler)
+        self.store: SyndicationStore | None = None
+        self.index: SyndicationIndex | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("SYNDICATION_ENABLED", defaults.SYNDICATION_ENABLED):
+            raise NotConfigured("SYNDICATION_ENABLED is off")
+        if not settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+            raise NotConfigured("syndication needs the store (STORAGE_ENABLED is off)")
+        return cls(crawler, syndication_config(settings))
+
+    def open_spider(self) -> None:
+        started = time.perf_counter()
+        self.store = SyndicationStore(acquire_store(self.crawler))
+        store = self.store
+        index = SyndicationIndex.from_records(
+            store.signature_records(self.scheme), self.config, text_of=self._text_of
+        )
+        signed = 0
+        for article_id, version_id, text in store.unsigned_versions(self.scheme):
+            sketch = index.sketch(text)
+            store.save_signature(version_id, self.scheme, sketch.signature.to_bytes())
+            index.add(article_id, text, sketch=sketch)
+            signed += 1
+        self.index = index
+        seconds = time.perf_counter() - started
+        self.stats.set_value("syndication/index_articles", len(index))
+        self.stats.set_value("syndication/index_rebuild_seconds", round(seconds, 3))
+        self.stats.set_value("syndication/signed_on_open", signed)
+        logger.info(
+            "syndication index: %d articles from stored signatures in %.2f s (%d signed now)",
+            len(index),
+            seconds,
+            signed,
+        )
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            release_store(self.crawler)
+            self.store = None
+        self.index = None
+
+    def _text_of(self, doc_id: Hashable) -> str | None:
+        # index ids are the store's article ids
+        assert self.store is not None
+        return self.store.current_text(cast(int, doc_id))
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.outcome != Outcome.NEW_VERSION or item.article is None:
+            return item
+        assert self.store is not None
+        assert self.index is not None
+        assert item.article_id is not None
+        assert item.version_id is not None
+        text = item.article.text
+        sketch = self.index.sketch(text)
+        matches = self.index.add(item.article_id, text, sketch=sketch)
+        pairs = [
+            PairRecord(
+                other_id=cast(int, m.doc_id),
+                relation=m.relation,
+                jaccard=m.jaccard,
+                containment=m.containment,
+                contained_id=item.article_id if m.contained == "query" else cast(int, m.doc_id),
+                passages=[(p.a_start, p.a_end, p.b_start, p.b_end) for p in m.passages],
+            )
+            for m in matches
+        ]
+        change = self.store.record_matches(
+            item.article_id,
+            item.version_id,
+            (self.scheme, sketch.signature.to_bytes()),
+            pairs,
+        )
+        item.cluster_id = change.cluster_id
+        for match in matches:
+            self.stats.inc_value(f"syndication/{match.relation}")
+        if change.cluster_id is not None:
+            self.stats.inc_value("syndication/clustered")
+        return item
