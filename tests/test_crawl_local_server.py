@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,18 @@ def test_the_seed_has_exactly_one_syndication_cluster(tmp_path: Path) -> None:
             assert "earliest published date" in (cluster.original_reason or "")
     finally:
         store.close()
+    exported = subprocess.run(
+        [sys.executable, "-m", "crawler", "export", "--db", db_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    records = {r["publisher"]: r for r in map(json.loads, exported.stdout.splitlines())}
+    aljazeera, firstpost = records["Al Jazeera"], records["Firstpost"]
+    assert aljazeera["cluster"] == firstpost["cluster"] is not None
+    assert aljazeera["original_url"] == firstpost["original_url"] == aljazeera["url"]
+    assert firstpost["relation"] == "partial-copy"
+    assert {r["cluster"] for p, r in records.items() if p not in ("Al Jazeera", "Firstpost")} == {
+        None
+    }
