@@ -17,6 +17,8 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 CONCURRENT_REQUESTS = 16
+# A page yields one item: Scrapy starts this many item tasks for every response, whatever it yields.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
