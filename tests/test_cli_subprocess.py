@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SNAPSHOT
+from tests.conftest import ROOT, SNAPSHOT, SnapshotServer
 
 BIN = Path(sys.executable).parent
 
@@ -131,3 +131,21 @@ def test_demo_refuses_to_overwrite_an_existing_file(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "already exists" in result.stderr
     assert precious.read_text() == "keep me"
+
+
+def test_a_crawl_of_loopback_urls_says_how_to_allow_them(
+    snapshot_server: SnapshotServer, tmp_path: Path
+) -> None:
+    seeds = snapshot_server.local_seeds(tmp_path)
+    db = tmp_path / "guarded.db"
+    result = run(
+        [str(BIN / "crawler"), "crawl", str(seeds), "--db", str(db), "--log-level", "ERROR"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "refused by the SSRF guard" in result.stderr
+    assert "--set SSRF_ALLOW=127.0.0.1" in result.stderr
+    with sqlite3.connect(db) as conn:
+        reasons = [r[0] for r in conn.execute("SELECT reason FROM fetches")]
+    assert reasons
+    assert all("ssrf: 127.0.0.1 is loopback" in r for r in reasons)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import console, db_option
+from crawler.cli.common import console, db_option, err_console
 
 
 @click.command()
@@ -140,6 +140,15 @@ def crawl(
         f"→ {store.display_url}",
         markup=False,
     )
+    refused = stats.get("ssrf/refused", 0)
+    if refused:
+        err_console.print(
+            f"note: {refused} URLs were refused by the SSRF guard because they resolve to "
+            "loopback, private or other non-public addresses; to crawl such hosts on purpose, "
+            "allow them, e.g. --set SSRF_ALLOW=127.0.0.1",
+            markup=False,
+            soft_wrap=True,
+        )
     reason = stats.get("finish_reason")
     if reason not in (None, "finished"):
         raise SystemExit(f"crawl ended early: {reason}")
