@@ -290,6 +290,15 @@ class SeedsSpider(Spider):
         return leased
 
     def _closed(self, spider: Spider) -> None:
+        stats = self.crawler.stats
+        refused = stats.get_value("ssrf/refused", 0) if stats is not None else 0
+        if refused:
+            logger.warning(
+                "%d URLs were refused by the SSRF guard (loopback, private or other non-public "
+                "addresses); to crawl such hosts on purpose, allow them with SSRF_ALLOW "
+                "(e.g. -s SSRF_ALLOW=127.0.0.1)",
+                refused,
+            )
         if self._frontier is None or self.lease is None:
             return
         returned = self._frontier.release_all(self.lease.owner)
