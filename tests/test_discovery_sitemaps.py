@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.discovery import Outcome, SitemapResult, parse_sitemap
+from tests.casecount import assert_all_cases_pass
 
 SITEMAPS = Path(__file__).parent / "discovery" / "sitemaps"
 BASE = "https://www.dailycourier.example/sitemap.xml"
@@ -255,15 +256,4 @@ def test_sitemap_case(case: str) -> None:
 
 
 def test_sitemap_case_count(capsys: pytest.CaptureFixture[str]) -> None:
-    """Prints how many cases pass; runs any the parametrized test did not (``-k`` selections)."""
-    for name, check in CASES.items():
-        if name not in RESULTS:
-            try:
-                check()
-                RESULTS[name] = True
-            except AssertionError:
-                RESULTS[name] = False
-    passed = sum(RESULTS.values())
-    with capsys.disabled():
-        print(f"\nsitemap cases: {passed}/{len(CASES)} pass")
-    assert passed == len(CASES)
+    assert_all_cases_pass("sitemap", CASES, RESULTS, capsys)
