@@ -118,16 +118,16 @@ class SeedsSpider(Spider):
         listings += [(url, "sitemap") for url in publisher.sitemaps]
         if not listings:
             listings = [(publisher.home, "home")]
-        return [
-            Request(
-                url,
-                callback=self.parse_listing,
-                errback=self.on_listing_error,
-                dont_filter=True,
-                meta={"publisher": publisher, "listing": kind},
-            )
-            for url, kind in listings
-        ]
+        return [self._listing_request(url, publisher, kind) for url, kind in listings]
+
+    def _listing_request(self, url: str, publisher: Publisher, kind: str) -> Request:
+        return Request(
+            url,
+            callback=self.parse_listing,
+            errback=self.on_listing_error,
+            dont_filter=True,
+            meta={"publisher": publisher, "listing": kind},
+        )
 
     def parse_listing(self, response: Response, **kwargs: Any) -> Iterator[Request]:
         """Read a feed, a sitemap or a home page; new article URLs enter the frontier."""
@@ -144,13 +144,7 @@ class SeedsSpider(Spider):
             for url in feeds[
                 : self.settings.getint("DISCOVERY_MAX_LISTINGS", defaults.DISCOVERY_MAX_LISTINGS)
             ]:
-                yield Request(
-                    url,
-                    callback=self.parse_listing,
-                    errback=self.on_listing_error,
-                    dont_filter=True,
-                    meta={"publisher": publisher, "listing": "feed"},
-                )
+                yield self._listing_request(url, publisher, "feed")
             return
         listing: FeedResult | SitemapResult
         if kind == "feed":
@@ -167,13 +161,7 @@ class SeedsSpider(Spider):
                 response, Outcome.DISCOVERED, f"sitemap index: {len(children)} sitemaps"
             )
             for url in children[:limit]:
-                yield Request(
-                    url,
-                    callback=self.parse_listing,
-                    errback=self.on_listing_error,
-                    dont_filter=True,
-                    meta={"publisher": publisher, "listing": "sitemap"},
-                )
+                yield self._listing_request(url, publisher, "sitemap")
             return
         selection = select_articles(listing, self.collection, publisher)
         new = self._enter_frontier(publisher, selection.accepted)
