@@ -115,12 +115,19 @@ def list_articles(
 
 
 def find_article(session: Session, url: str) -> models.Article:
-    """The article stored under ``url``.
+    """The article stored under ``url``, its canonical URL or another URL it was fetched under.
 
     Raises:
         NotFoundError: no article has this URL.
     """
-    article = session.scalars(select(models.Article).where(models.Article.url == url)).one_or_none()
+    article = (
+        session.scalars(select(models.Article).where(models.Article.url == url)).one_or_none()
+        or session.scalars(
+            select(models.Article)
+            .join(models.ArticleURL, models.ArticleURL.article_id == models.Article.id)
+            .where(models.ArticleURL.url == url)
+        ).one_or_none()
+    )
     if article is None:
         raise NotFoundError(f"no article with URL {url!r} in the store")
     return article

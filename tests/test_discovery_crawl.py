@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import subprocess
 import sys
@@ -139,6 +140,24 @@ def test_one_article_under_two_urls_is_stored_once_with_both_known(
     assert articles == [(f"{site}/news/putin-meets-modi", 1)]
     assert aliases == [(f"{site}/amp/news/putin-meets-modi",)]
     assert duplicates == (0,)
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "versions",
+            f"{site}/amp/news/putin-meets-modi",
+            "--db",
+            str(db),
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert [v["version"] for v in json.loads(listed.stdout)["versions"]] == [1]
 
 
 def test_a_sitemap_lastmod_after_the_last_fetch_makes_an_article_due(
