@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from crawler.discovery import Outcome, parse_feed
+from crawler.discovery import Outcome, discover_feed_links, parse_feed
 from crawler.discovery.feeds import FeedResult
 from crawler.discovery.xmlsafe import parser_options
 from tests.casecount import assert_all_cases_pass
@@ -287,3 +288,30 @@ def test_feed_case(case: str) -> None:
 
 def test_feed_case_count(capsys: pytest.CaptureFixture[str]) -> None:
     assert_all_cases_pass("feed", CASES, RESULTS, capsys)
+
+
+HOME = """<!DOCTYPE html><html><head>
+<title>Daily Courier</title>
+<base href="https://www.dailycourier.example/">
+<link rel="alternate" type="application/rss+xml" title="Top stories" href="/rss/top.xml">
+<link rel="alternate" type="application/atom+xml" title="World" href="feeds/world.atom">
+<link rel="Alternate" type="application/feed+json" href="https://www.dailycourier.example/feed.json">
+<link rel="alternate" type="application/rss+xml" href="/rss/top.xml">
+<link rel="alternate" hreflang="hi" href="https://www.dailycourier.example/hi/">
+<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+<link rel="stylesheet" href="/main.css">
+</head><body><a href="/rss/other.xml" type="application/rss+xml">not a link</a></body></html>"""
+
+
+def test_discover_feed_links() -> None:
+    assert discover_feed_links(HOME, "https://www.dailycourier.example/index.html") == [
+        "https://www.dailycourier.example/rss/top.xml",
+        "https://www.dailycourier.example/feeds/world.atom",
+        "https://www.dailycourier.example/feed.json",
+    ]
+
+
+def test_discover_feed_links_on_garbage() -> None:
+    assert discover_feed_links("", "https://x.example/") == []
+    assert discover_feed_links("<html><body>no head</body></html>", "https://x.example/") == []
+    assert json.dumps(discover_feed_links("\x00\x01", "https://x.example/")) == "[]"
