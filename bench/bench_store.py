@@ -23,10 +23,11 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from crawler.defaults import STORE_BATCH_SIZE
 from crawler.textnorm import content_hash
 from storage import FetchRecord, Store
 from storage.queries import article_versions, iter_export
-from storage.repository import ContentRecord
+from storage.repository import ContentRecord, Entry
 from storage.search import search
 
 WORDS_PER_ARTICLE = 600
@@ -50,13 +51,28 @@ def paragraphs(words: list[str]) -> str:
     return "\n".join(" ".join(words[i : i + 60]) for i in range(0, len(words), 60))
 
 
-def build(store: Store, articles: int, versions: int, rng: random.Random) -> float:
-    """Write every version; returns the seconds spent in the store (text generation excluded)."""
+def build(store: Store, articles: int, versions: int, rng: random.Random, batch: int) -> float:
+    """Write every version; returns the seconds spent in the store (text generation excluded).
+
+    ``batch`` fetches go in each transaction, as the crawl's store stage groups them
+    (``STORE_BATCH_SIZE``); 1 is one transaction per version.
+    """
     vocab = vocabulary(rng)
     texts = [article_text(rng, vocab) for _ in range(min(articles, 2000))]
     t0 = dt.datetime(2024, 1, 1)
     in_store = 0.0
     done = 0
+    pending: list[Entry] = []
+
+    def flush() -> float:
+        start = time.perf_counter()
+        if batch == 1:
+            store.record_fetch(*pending[0])
+        else:
+            store.record_many(pending)
+        pending.clear()
+        return time.perf_counter() - start
+
     for v in range(versions):
         for a in range(articles):
             words = list(texts[a % len(texts)])
@@ -73,12 +89,14 @@ def build(store: Store, articles: int, versions: int, rng: random.Random) -> flo
             content = ContentRecord(
                 content_hash(text), text, WORDS_PER_ARTICLE, title=f"Story {a} v{v + 1}"
             )
-            start = time.perf_counter()
-            store.record_fetch(fetch, content)
-            in_store += time.perf_counter() - start
+            pending.append((fetch, content, None))
+            if len(pending) >= batch:
+                in_store += flush()
             done += 1
             if done % 20_000 == 0:
                 print(f"  {done:,} versions written ({done / in_store:,.0f}/s)", flush=True)
+    if pending:
+        in_store += flush()
     return in_store
 
 
@@ -113,6 +131,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--versions", type=int, default=3)
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=STORE_BATCH_SIZE,
+        help=f"fetches per transaction (default {STORE_BATCH_SIZE}, the crawl's; 1: one each)",
+    )
     parser.add_argument("--db", type=Path, default=None, help="store file (default: temporary)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-store-"))
@@ -121,7 +145,8 @@ def main() -> None:
     store = Store(str(path))
     total = args.articles * args.versions
     print(f"store {path}: {args.articles:,} articles x {args.versions} versions of ~600 words")
-    seconds = build(store, args.articles, args.versions, rng)
+    print(f"{args.batch} fetch(es) per transaction")
+    seconds = build(store, args.articles, args.versions, rng, max(args.batch, 1))
     print(
         f"insert: {total:,} versions in {seconds:.1f} s = {total / seconds:,.0f} versions/s "
         "(target >= 2,000)"

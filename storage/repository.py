@@ -1,13 +1,14 @@
-"""The repository: every write to the store goes through a method here, one transaction each."""
+"""The repository: every write to the store goes through a method here, in a transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, bindparam, func, insert, select, update
+from sqlalchemy import Connection, String, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -206,129 +207,149 @@ class Store:
         ``lease``, the URL's frontier lease is released and its next fetch scheduled in the same
         transaction.
         """
-        # Prepared Core statements rather than the ORM unit of work: this is the crawl's hot
-        # write path, and constant statements are compiled once per dialect.
-        # The article's identity is its canonical URL when the page declares one on its own
-        # site; the fetched URL is then kept as another URL of the same article.
-        key = content.canonical_url if content is not None and content.canonical_url else fetch.url
         with self.engine.begin() as conn:
-            found = (
-                conn.execute(_FIND_ARTICLE, {"url": key}).first()
-                or conn.execute(_FIND_ALIAS, {"url": key}).first()
-            )
-            if found is None and key != fetch.url:
-                found = (
-                    conn.execute(_FIND_ALIAS, {"url": fetch.url}).first()
-                    or conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
-                )
-            article_id, current_number = (found[0], found[1]) if found else (None, 0)
-            version_id: int | None = None
-            new_number: int | None = None
-            if content is None:
-                outcome = fetch.outcome or Outcome.ERROR
-                if article_id is not None and outcome in (Outcome.NOT_MODIFIED, Outcome.UNCHANGED):
-                    conn.execute(_TOUCH_ARTICLE, {"article": article_id, "at": fetch.fetched_at})
-            else:
-                if article_id is None:
-                    article_id = conn.execute(
-                        _INSERT_ARTICLE,
-                        {
-                            "url": key,
-                            "publisher": fetch.publisher,
-                            "first_seen": fetch.fetched_at,
-                            "last_fetched": fetch.fetched_at,
-                            "current_version": 0,
-                        },
-                    ).scalar_one()
-                if (
-                    key != fetch.url
-                    and not conn.execute(
-                        select(_ALIASES.c.url).where(_ALIASES.c.url == fetch.url)
-                    ).first()
-                ):
-                    conn.execute(
-                        _INSERT_ALIAS,
-                        {
-                            "url": fetch.url,
-                            "article_id": article_id,
-                            "first_seen": fetch.fetched_at,
-                        },
-                    )
-                current = None
-                if current_number:
-                    current = conn.execute(
-                        _CURRENT_VERSION, {"article_id": article_id, "version": current_number}
-                    ).one()
-                if (
-                    current is not None
-                    and current.content_hash == content.content_hash
-                    and current.title == content.title
-                ):
-                    outcome = Outcome.UNCHANGED
-                else:
-                    outcome = Outcome.NEW_VERSION
-                    new_number = current_number + 1
-                    version_id = conn.execute(
-                        _INSERT_VERSION,
-                        {
-                            "article_id": article_id,
-                            "version": new_number,
-                            "fetched_at": fetch.fetched_at,
-                            "content_hash": content.content_hash,
-                            "title": content.title,
-                            "authors": json.dumps(list(content.authors))
-                            if content.authors
-                            else None,
-                            "published": content.published,
-                            "language": content.language,
-                            "text": content.text,
-                            "word_count": content.word_count,
-                            "duplicate_of": content.duplicate_of,
-                        },
-                    ).scalar_one()
-                    replace_indexed_version(
-                        conn,
-                        current.id if current is not None else None,
-                        IndexedText(version_id, content.title, content.text),
-                    )
-                conn.execute(
-                    _UPDATE_ARTICLE,
-                    {
-                        "article": article_id,
-                        "at": fetch.fetched_at,
-                        "publisher": fetch.publisher,
-                        "current": new_number or current_number,
-                    },
-                )
-            conn.execute(
-                _INSERT_FETCH,
+            return _record(conn, fetch, content, lease)
+
+    def record_many(self, entries: Sequence[Entry]) -> list[StoreResult]:
+        """Record several fetches in one transaction: each as :meth:`record_fetch` would.
+
+        The batch is all or nothing, so every article version in it is stored whole or not at
+        all, and leases not released by a failed batch expire and their URLs are fetched again.
+        One commit (and one flush of the search index) for many fetches is what lets a crawl
+        keep up with a fast server.
+        """
+        if not entries:
+            return []
+        with self.engine.begin() as conn:
+            return [_record(conn, fetch, content, lease) for fetch, content, lease in entries]
+
+
+Entry = tuple[FetchRecord, "ContentRecord | None", "Lease | None"]
+"""One fetch to record: what was fetched, its cleaned content if any, and the crawl's lease."""
+
+
+def _record(
+    conn: Connection, fetch: FetchRecord, content: ContentRecord | None, lease: Lease | None
+) -> StoreResult:
+    """Record one fetch inside the caller's transaction (see :meth:`Store.record_fetch`)."""
+    # Prepared Core statements rather than the ORM unit of work: this is the crawl's hot
+    # write path, and constant statements are compiled once per dialect.
+    # The article's identity is its canonical URL when the page declares one on its own
+    # site; the fetched URL is then kept as another URL of the same article.
+    key = content.canonical_url if content is not None and content.canonical_url else fetch.url
+    found = (
+        conn.execute(_FIND_ARTICLE, {"url": key}).first()
+        or conn.execute(_FIND_ALIAS, {"url": key}).first()
+    )
+    if found is None and key != fetch.url:
+        found = (
+            conn.execute(_FIND_ALIAS, {"url": fetch.url}).first()
+            or conn.execute(_FIND_ARTICLE, {"url": fetch.url}).first()
+        )
+    article_id, current_number = (found[0], found[1]) if found else (None, 0)
+    version_id: int | None = None
+    new_number: int | None = None
+    if content is None:
+        outcome = fetch.outcome or Outcome.ERROR
+        if article_id is not None and outcome in (Outcome.NOT_MODIFIED, Outcome.UNCHANGED):
+            conn.execute(_TOUCH_ARTICLE, {"article": article_id, "at": fetch.fetched_at})
+    else:
+        if article_id is None:
+            article_id = conn.execute(
+                _INSERT_ARTICLE,
                 {
-                    "run_id": fetch.run_id,
+                    "url": key,
+                    "publisher": fetch.publisher,
+                    "first_seen": fetch.fetched_at,
+                    "last_fetched": fetch.fetched_at,
+                    "current_version": 0,
+                },
+            ).scalar_one()
+        if (
+            key != fetch.url
+            and not conn.execute(select(_ALIASES.c.url).where(_ALIASES.c.url == fetch.url)).first()
+        ):
+            conn.execute(
+                _INSERT_ALIAS,
+                {
                     "url": fetch.url,
                     "article_id": article_id,
-                    "version_id": version_id,
-                    "fetched_at": fetch.fetched_at,
-                    "http_status": fetch.http_status,
-                    "bytes": fetch.bytes,
-                    "duration_ms": fetch.duration_ms,
-                    "outcome": outcome.value,
-                    "reason": fetch.reason,
-                    "body_hash": fetch.body_hash,
-                    "etag": fetch.etag,
-                    "last_modified": fetch.last_modified,
+                    "first_seen": fetch.fetched_at,
                 },
             )
-            if lease is not None:
-                release_in(
-                    conn,
-                    lease,
-                    fetch.url,
-                    outcome,
-                    reason=fetch.reason,
-                    version=new_number,
-                    fetched_at=fetch.fetched_at,
-                    etag=fetch.etag,
-                    last_modified=fetch.last_modified,
-                    body_hash=fetch.body_hash,
-                )
-            return StoreResult(outcome, article_id, new_number, version_id)
+        current = None
+        if current_number:
+            current = conn.execute(
+                _CURRENT_VERSION, {"article_id": article_id, "version": current_number}
+            ).one()
+        if (
+            current is not None
+            and current.content_hash == content.content_hash
+            and current.title == content.title
+        ):
+            outcome = Outcome.UNCHANGED
+        else:
+            outcome = Outcome.NEW_VERSION
+            new_number = current_number + 1
+            version_id = conn.execute(
+                _INSERT_VERSION,
+                {
+                    "article_id": article_id,
+                    "version": new_number,
+                    "fetched_at": fetch.fetched_at,
+                    "content_hash": content.content_hash,
+                    "title": content.title,
+                    "authors": json.dumps(list(content.authors)) if content.authors else None,
+                    "published": content.published,
+                    "language": content.language,
+                    "text": content.text,
+                    "word_count": content.word_count,
+                    "duplicate_of": content.duplicate_of,
+                },
+            ).scalar_one()
+            replace_indexed_version(
+                conn,
+                current.id if current is not None else None,
+                IndexedText(version_id, content.title, content.text),
+            )
+        conn.execute(
+            _UPDATE_ARTICLE,
+            {
+                "article": article_id,
+                "at": fetch.fetched_at,
+                "publisher": fetch.publisher,
+                "current": new_number or current_number,
+            },
+        )
+    conn.execute(
+        _INSERT_FETCH,
+        {
+            "run_id": fetch.run_id,
+            "url": fetch.url,
+            "article_id": article_id,
+            "version_id": version_id,
+            "fetched_at": fetch.fetched_at,
+            "http_status": fetch.http_status,
+            "bytes": fetch.bytes,
+            "duration_ms": fetch.duration_ms,
+            "outcome": outcome.value,
+            "reason": fetch.reason,
+            "body_hash": fetch.body_hash,
+            "etag": fetch.etag,
+            "last_modified": fetch.last_modified,
+        },
+    )
+    if lease is not None:
+        release_in(
+            conn,
+            lease,
+            fetch.url,
+            outcome,
+            reason=fetch.reason,
+            version=new_number,
+            fetched_at=fetch.fetched_at,
+            etag=fetch.etag,
+            last_modified=fetch.last_modified,
+            body_hash=fetch.body_hash,
+        )
+    return StoreResult(outcome, article_id, new_number, version_id)

@@ -15,6 +15,7 @@ from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.stores import acquire_store, release_store
 from crawler.textnorm import content_hash
+from crawler.writer import BatchWriter
 from storage import FetchRecord, Outcome, Store
 from storage.repository import ContentRecord
 
@@ -31,6 +32,7 @@ class StorePipeline:
         self.run_id: int | None = None
         self.failure: str | None = None
         self.closing: asyncio.Future[None] | None = None
+        self.writer: BatchWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -46,12 +48,24 @@ class StorePipeline:
         if collection is not None:
             self.store.sync_sources(collection)
         self.run_id = self.store.start_run(name)
+        settings = self.crawler.settings
+        try:
+            self.writer = BatchWriter(
+                self.store,
+                size=settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE),
+                seconds=settings.getfloat("STORE_BATCH_SECONDS", defaults.STORE_BATCH_SECONDS),
+            )
+        except ValueError as exc:
+            raise NotConfigured(f"STORE_BATCH_SIZE/STORE_BATCH_SECONDS: {exc}") from exc
         self.stats.set_value("storage/run_id", self.run_id)
         self.stats.set_value("storage/url", self.store.display_url)
 
     def close_spider(self) -> None:
         if self.store is None:
             return
+        if self.writer is not None:
+            self.writer.flush()
+            self.stats.set_value("storage/batches", self.writer.batches)
         if self.run_id is not None:
             reason = self.stats.get_value("finish_reason") or "finished"
             try:
@@ -63,8 +77,8 @@ class StorePipeline:
         release_store(self.crawler)
         self.store = None
 
-    def process_item(self, item: PageItem) -> PageItem:
-        assert self.store is not None
+    async def process_item(self, item: PageItem) -> PageItem:
+        assert self.writer is not None
         fetch = FetchRecord(
             url=item.url,
             fetched_at=item.fetched_at,
@@ -95,7 +109,7 @@ class StorePipeline:
             )
         lease = getattr(self.crawler.spider, "lease", None)
         try:
-            result = self.store.record_fetch(fetch, content, lease)
+            result = await self.writer.record(fetch, content, lease)
         except SQLAlchemyError as exc:
             self._stop_on_store_failure(exc)
             raise DropItem(f"not stored: {self.failure}") from exc

@@ -1,0 +1,78 @@
+"""Grouped commits: the crawl's fetch records, written a batch per transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from storage import FetchRecord, Store
+from storage.leases import Lease
+from storage.repository import ContentRecord, Entry, StoreResult
+
+
+@dataclass(slots=True)
+class _Batch:
+    entries: list[Entry] = field(default_factory=list)
+    waiters: list[asyncio.Future[StoreResult]] = field(default_factory=list)
+
+
+class BatchWriter:
+    """Record fetches in transactions of up to ``size`` fetches, or of what ``seconds`` gathered.
+
+    A commit per page is what a crawl of fast-answering pages (``304``s, unchanged bodies) spends
+    most of its time on, and SQLite's search index is flushed at every commit. Each fetch still
+    lands whole or not at all: a batch is one transaction, and a failed batch fails every fetch
+    in it, whose leases then expire so the URLs are fetched again.
+    """
+
+    def __init__(self, store: Store, *, size: int, seconds: float) -> None:
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, not {size}")
+        if seconds < 0:
+            raise ValueError(f"batch seconds must not be negative, not {seconds}")
+        self.store = store
+        self.size = size
+        self.seconds = seconds
+        self.batches = 0
+        self._batch = _Batch()
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def pending(self) -> int:
+        """Fetches waiting for their transaction."""
+        return len(self._batch.entries)
+
+    async def record(
+        self, fetch: FetchRecord, content: ContentRecord | None, lease: Lease | None
+    ) -> StoreResult:
+        """Record one fetch (see :meth:`Store.record_fetch`), once its batch is committed."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[StoreResult] = loop.create_future()
+        self._batch.entries.append((fetch, content, lease))
+        self._batch.waiters.append(waiter)
+        if len(self._batch.entries) >= self.size or self.seconds == 0:
+            self.flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.seconds, self.flush)
+        return await waiter
+
+    def flush(self) -> None:
+        """Commit what is waiting now, in one transaction."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._batch = self._batch, _Batch()
+        if not batch.entries:
+            return
+        try:
+            results = self.store.record_many(batch.entries)
+        except Exception as exc:
+            for waiter in batch.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        finally:
+            self.batches += 1
+        for waiter, result in zip(batch.waiters, results, strict=True):
+            if not waiter.done():
+                waiter.set_result(result)
