@@ -1,8 +1,10 @@
 """Recognise bot walls and interstitials: pages that stand in front of an article.
 
-A bot wall is short and says so: a captcha provider's markup, or phrases such as "unusual activity
-from your computer network" or "verify you are human" in a page with little other text. A long
-article that merely mentions a captcha is not a bot wall.
+A bot wall is short and says so: a bot-protection vendor's challenge markup, or phrases such as
+"unusual activity from your computer network" or "verify you are human" in a page with little
+other text. A long article that merely mentions a captcha is not a bot wall, and neither is a blog
+post whose comment or contact form carries a captcha widget: a widget alone counts only on a page
+with hardly any text besides it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from lxml import html as lxml_html
 
 MAX_WALL_WORDS = 400
+MAX_WIDGET_WALL_WORDS = 150
 
 PHRASES: tuple[str, ...] = (
     "unusual activity from your computer network",
@@ -39,10 +42,10 @@ MARKUP_MARKERS: tuple[str, ...] = (
     "px-captcha",
     "/cdn-cgi/challenge-platform/",
     "cf-chl-",
-    "g-recaptcha",
-    "h-captcha",
     "_incapsula_resource",
 )
+# general-purpose captcha widgets, also found in comment, newsletter and contact forms
+WIDGET_MARKERS: tuple[str, ...] = ("g-recaptcha", "h-captcha")
 _PHRASE_RE = re.compile("|".join(re.escape(p) for p in PHRASES))
 _SPACES = re.compile(r"\s+")
 
@@ -62,13 +65,15 @@ def visible_text(html: str) -> str:
 def detect_bot_wall(html: str) -> str | None:
     """Why ``html`` is a bot wall or interstitial, or ``None`` when it is not one."""
     text = visible_text(html)
-    if len(text.split()) > MAX_WALL_WORDS:
+    words = len(text.split())
+    if words > MAX_WALL_WORDS:
         return None
     match = _PHRASE_RE.search(text)
     if match:
         return f"page says '{match.group(0)}'"
     lowered = html.lower()
-    for marker in MARKUP_MARKERS:
+    markers = MARKUP_MARKERS + (WIDGET_MARKERS if words <= MAX_WIDGET_WALL_WORDS else ())
+    for marker in markers:
         if marker in lowered:
             return f"captcha markup '{marker}'"
     return None

@@ -38,3 +38,29 @@ def test_an_ordinary_short_page_is_not_a_wall() -> None:
 def test_text_inside_scripts_does_not_count() -> None:
     page = "<html><body><script>var msg = 'not a robot';</script><p>Hello</p></body></html>"
     assert detect_bot_wall(page) is None
+
+
+BLOG_POST = " ".join(
+    f"Paragraph {n} of the post explains how the interpreter caches small integers."
+    for n in range(20)
+)
+
+
+def test_a_post_with_a_captcha_in_its_comment_form_is_not_a_wall() -> None:
+    # a blog post of ~230 words with a reCAPTCHA under its comment form (seen on real blogs)
+    page = (
+        f"<html><body><article><h1>Interning</h1><p>{BLOG_POST}</p></article>"
+        "<form id='commentform'><textarea name='comment'></textarea>"
+        "<div class='g-recaptcha' data-sitekey='x'></div><input type='submit'></form>"
+        "</body></html>"
+    )
+    assert detect_bot_wall(page) is None
+
+
+@pytest.mark.parametrize("widget", ["g-recaptcha", "h-captcha"])
+def test_a_captcha_widget_alone_on_a_page_is_a_wall(widget: str) -> None:
+    page = (
+        "<html><body><h1>One more step</h1><p>Please complete the check below to continue.</p>"
+        f"<form><div class='{widget}' data-sitekey='x'></div></form></body></html>"
+    )
+    assert detect_bot_wall(page) == f"captcha markup '{widget}'"
