@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.article import Article, ExtractOptions, Rejection
 from crawler.botwall import MAX_WALL_WORDS, detect_bot_wall
 from crawler.discovery.urls import acceptable_canonical
 from crawler.textnorm import normalize_text, word_count
 
-RejectReason = Literal["bot-wall", "not-html", "no-article", "too-short", "extractor-error"]
+__all__ = ["Article", "ExtractOptions", "Rejection", "extract_article"]
 
 _HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.I)
 _LANGID_MIN_WORDS = 40
@@ -27,39 +26,6 @@ WRAPPERS = frozenset({"div", "span", "section", "font", "center", "b", "i", "em"
 # Dates from the page's markup only: the extensive search guesses "2024-01-01" from a year in
 # the URL or the text, which is worse than no date.
 DATE_PARAMS = {"original_date": True, "extensive_search": False}
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractOptions:
-    """How to extract: the minimum article length and trafilatura's speed/precision trade-off."""
-
-    min_words: int = 30
-    fast: bool = False
-    favor_precision: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    """The cleaned content of one article page."""
-
-    url: str
-    title: str | None
-    text: str
-    authors: tuple[str, ...]
-    published: dt.datetime | None
-    language: str | None
-    sitename: str | None
-    description: str | None
-    word_count: int
-    canonical_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A page that is not an article, and why."""
-
-    reason: RejectReason
-    detail: str
 
 
 def extract_article(

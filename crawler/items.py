@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crawler.extract import Article, Rejection
+from crawler.article import Article, Rejection
 
 
 @dataclass(slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scrapy.settings import default_settings
+
 from crawler import defaults
 
 BOT_NAME = "crawler"
@@ -15,6 +17,18 @@ ROBOTSTXT_OBEY = True
 # Both open a local control channel into the crawling process; nothing here needs them.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Not even imported (Scrapy imports every listed extension, enabled or not, and these two pull
+# in twisted.conch and aiohttp: a tenth of a re-crawl's start-up). Scrapy's other extensions
+# stay as its defaults list them.
+EXTENSIONS_BASE = {
+    name: order
+    for name, order in default_settings.EXTENSIONS_BASE.items()
+    if name
+    not in (
+        "scrapy.extensions.telnet.TelnetConsole",
+        "scrapy.extensions.remote_control.RemoteControl",
+    )
+}
 
 CONCURRENT_REQUESTS = 16
 # A page yields one item: Scrapy starts this many item tasks for every response, whatever it yields.

@@ -7,9 +7,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from crawler.errors import StorageError
 
@@ -136,7 +142,23 @@ def open_engine(url: str, *, create: bool = True, migrate: bool | None = None) -
     return engine
 
 
+# The schema revision this version of the product writes: the head of ``storage/migrations``
+# (a test checks that the two agree). A store already at it opens without loading Alembic.
+SCHEMA_REVISION = "0005"
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    try:
+        with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, ProgrammingError):
+        return None  # no revision table (a new or unversioned store), or not a database
+    return str(value) if value is not None else None
+
+
 def _check_schema(engine: Engine, shown: str, migrate: bool) -> None:
+    if _stored_revision(engine) == SCHEMA_REVISION:
+        return
     from alembic.util.exc import CommandError
 
     from storage import migrate as migrations

@@ -68,10 +68,13 @@ class SyndicationStore:
         with self.store.reader() as session:
             yield from session.execute(query)
 
-    def unsigned_versions(self, scheme: str) -> Iterator[tuple[int, int, str]]:
+    def unsigned_versions(
+        self, scheme: str, *, skip_run: int | None = None
+    ) -> Iterator[tuple[int, int, str]]:
         """``(article_id, version_id, text)`` of current versions lacking a ``scheme`` signature.
 
         These are versions stored before syndication was on, or signed with other parameters.
+        Versions stored by the crawl run ``skip_run`` are left out: that crawl signs them itself.
         """
         signed = select(models.Signature.version_id).where(models.Signature.scheme == scheme)
         query = (
@@ -84,6 +87,14 @@ class SyndicationStore:
             .where(models.Version.id.not_in(signed))
             .execution_options(yield_per=500)
         )
+        if skip_run is not None:
+            query = query.where(
+                models.Version.id.not_in(
+                    select(models.Fetch.version_id).where(
+                        models.Fetch.run_id == skip_run, models.Fetch.version_id.is_not(None)
+                    )
+                )
+            )
         with self.store.reader() as session:
             yield from session.execute(query)
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from crawler.errors import StorageError
 from storage import Store, migrate, models
+from storage.db import SCHEMA_REVISION
 from storage.search import search
 from tests.conftest import ROOT
 
@@ -98,3 +99,8 @@ def test_missing_store_is_reported_not_created(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="no store at"):
         Store(str(tmp_path / "absent.db"), create=False)
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_the_revision_the_product_writes_is_the_migrations_head() -> None:
+    # a store at SCHEMA_REVISION opens without Alembic: the two must never drift apart
+    assert migrate.head_revision() == SCHEMA_REVISION

@@ -85,6 +85,7 @@ def test_signatures_are_rebuilt_when_parameters_change(tmp_path: Path) -> None:
         crawler = get_crawler(SeedsSpider, {"STORAGE_URL": url, **settings})
         pipeline = SyndicationPipeline.from_crawler(crawler)
         pipeline.open_spider()
+        pipeline.ensure_index()
         pipeline.close_spider()
         assert crawler.stats is not None
         return crawler.stats.get_stats()
@@ -104,3 +105,24 @@ def test_signatures_are_rebuilt_when_parameters_change(tmp_path: Path) -> None:
     # each version keeps the signature of the parameters in use, never a mix
     assert len(schemes) == 1
     assert ":n128:" in schemes.pop()
+
+
+def test_versions_of_the_running_crawl_are_left_to_it(db_url: str) -> None:
+    # the index is built when a crawl first needs it: by then the crawl may have stored
+    # versions it has not signed yet, and it signs those itself
+    store = Store(db_url)
+    try:
+        put(store, "https://x.example/before", "before " + WORDS, None)
+        run = store.start_run("test")
+        for n in range(2):
+            text = f"during {n} " + WORDS
+            store.record_fetch(
+                FetchRecord(url=f"https://x.example/{n}", fetched_at=T0, run_id=run),
+                ContentRecord(content_hash(text), text, len(text.split())),
+            )
+        syn = SyndicationStore(store)
+        everything = {text.split()[0] for _, _, text in syn.unsigned_versions("s")}
+        earlier = {text.split()[0] for _, _, text in syn.unsigned_versions("s", skip_run=run)}
+        assert (everything, earlier) == ({"before", "during"}, {"before"})
+    finally:
+        store.close()

@@ -7,7 +7,6 @@ from sqlalchemy.exc import DBAPIError
 
 from crawler.cli.common import console, db_option
 from crawler.errors import StorageError
-from storage import migrate
 from storage.db import make_engine, open_engine, resolve_db_url, safe_url
 
 
@@ -20,6 +19,8 @@ def db() -> None:
 @db_option
 def upgrade(db: str | None) -> None:
     """Bring the store's schema to this version's revision (server databases need this)."""
+    from storage import migrate  # Alembic: loaded by the commands that need it
+
     url = resolve_db_url(db)
     engine = open_engine(url, migrate=True)
     try:
@@ -32,6 +33,8 @@ def upgrade(db: str | None) -> None:
 @db_option
 def revision(db: str | None) -> None:
     """Show the store's schema revision and the one this version needs."""
+    from storage import migrate
+
     url = resolve_db_url(db)
     engine = make_engine(url, create=False)
     try:

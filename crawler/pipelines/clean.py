@@ -9,8 +9,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 from crawler import defaults
+from crawler.article import ExtractOptions, Rejection
 from crawler.botwall import detect_bot_wall
-from crawler.extract import ExtractOptions, Rejection
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.workers import ExtractionPool, PoolClosedError, available_cpus

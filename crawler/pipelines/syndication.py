@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Hashable
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -16,9 +16,12 @@ from crawler import defaults
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.stores import acquire_store, release_store
-from crawler.syndication import SignatureParams, SyndicationConfig, SyndicationIndex
+from crawler.syndication.config import SignatureParams, SyndicationConfig
 from storage import Outcome
 from storage.syndication import PairRecord, SyndicationStore
+
+if TYPE_CHECKING:
+    from crawler.syndication import SyndicationIndex
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +60,10 @@ def signature_scheme(config: SyndicationConfig) -> str:
 class SyndicationPipeline:
     """Find syndicated copies of each new version and keep the store's clusters up to date.
 
-    The index is rebuilt from the stored signatures when the crawl opens, so a crawl sees every
-    article stored before it; versions without a signature of the configured parameters are
-    signed from their stored text first.
+    The index is rebuilt from the stored signatures when the crawl stores its first new version,
+    so it sees every article stored before it; versions without a signature of the configured
+    parameters are signed from their stored text first. A crawl that stores no new version (a
+    re-crawl where nothing changed) never builds it.
     """
 
     def __init__(self, crawler: Crawler, config: SyndicationConfig) -> None:
@@ -80,14 +84,25 @@ class SyndicationPipeline:
         return cls(crawler, syndication_config(settings))
 
     def open_spider(self) -> None:
-        started = time.perf_counter()
         self.store = SyndicationStore(acquire_store(self.crawler))
+
+    def ensure_index(self) -> SyndicationIndex:
+        """The index of every stored article, built on first use."""
+        if self.index is not None:
+            return self.index
+        from crawler.syndication import SyndicationIndex  # numpy and datasketch: on first use
+
+        assert self.store is not None
+        started = time.perf_counter()
         store = self.store
         index = SyndicationIndex.from_records(
             store.signature_records(self.scheme), self.config, text_of=self._text_of
         )
         signed = 0
-        for article_id, version_id, text in store.unsigned_versions(self.scheme):
+        # versions this crawl stored before the index was first needed are signed as they
+        # reach this stage, like every later one
+        run_id = self.stats.get_value("storage/run_id")
+        for article_id, version_id, text in store.unsigned_versions(self.scheme, skip_run=run_id):
             sketch = index.sketch(text)
             store.save_signature(version_id, self.scheme, sketch.signature.to_bytes())
             index.add(article_id, text, sketch=sketch)
@@ -103,6 +118,7 @@ class SyndicationPipeline:
             seconds,
             signed,
         )
+        return index
 
     def close_spider(self) -> None:
         if self.store is not None:
@@ -119,12 +135,12 @@ class SyndicationPipeline:
         if item.outcome != Outcome.NEW_VERSION or item.article is None:
             return item
         assert self.store is not None
-        assert self.index is not None
         assert item.article_id is not None
         assert item.version_id is not None
+        index = self.ensure_index()
         text = item.article.text
-        sketch = self.index.sketch(text)
-        matches = self.index.add(item.article_id, text, sketch=sketch)
+        sketch = index.sketch(text)
+        matches = index.add(item.article_id, text, sketch=sketch)
         pairs = [
             PairRecord(
                 other_id=cast(int, m.doc_id),

@@ -7,6 +7,9 @@ from typing import Literal
 
 HashScheme = Literal["affine32", "affine64"]
 
+# how shingles are hashed: word hashes by xxh3-64, combined as a polynomial
+HASH_NAME = "xxh3_64-poly"
+
 
 @dataclass(frozen=True, slots=True)
 class SyndicationConfig:
@@ -59,3 +62,22 @@ class SyndicationConfig:
             problems.append(f"min_words={self.min_words} must be at least shingle_size")
         if problems:
             raise ValueError("invalid SyndicationConfig: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureParams:
+    """The parameters a signature was made with; signatures compare only under equal params."""
+
+    shingle_size: int
+    num_perm: int
+    seed: int
+    scheme: str
+    anchor_mod: int
+    hash_name: str = HASH_NAME
+
+    @classmethod
+    def of(cls, config: SyndicationConfig) -> SignatureParams:
+        """The signature parameters of a configuration."""
+        return cls(
+            config.shingle_size, config.num_perm, config.seed, config.scheme, config.anchor_mod
+        )

@@ -13,7 +13,6 @@ import xxhash
 _WORD = re.compile(r"\w+", re.UNICODE)
 # An odd multiplier makes the polynomial combination of word hashes a bijection per position.
 _MULT = np.uint64(0x9E3779B97F4A7C15)
-HASH_NAME = "xxh3_64-poly"
 
 U64Array = npt.NDArray[np.uint64]
 I64Array = npt.NDArray[np.int64]

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-from crawler.syndication.config import SyndicationConfig
+from crawler.syndication.config import HASH_NAME, SignatureParams, SyndicationConfig
 from crawler.syndication.errors import SignatureFormatError, SignatureMismatchError
-from crawler.syndication.shingles import HASH_NAME, Shingled, U64Array, shingle
+from crawler.syndication.shingles import Shingled, U64Array, shingle
 
 _MAGIC = b"SYN"
 _VERSION = 1
@@ -19,25 +19,6 @@ _SCHEME_CODES = {"affine32": 1, "affine64": 2}
 _HASH_CODES = {HASH_NAME: 1}
 # magic, version, scheme, hash, shingle size, num_perm, anchor_mod, seed, words, shingles, anchors
 _HEADER = struct.Struct("<3sBBBBHHQIII")
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureParams:
-    """The parameters a signature was made with; signatures compare only under equal params."""
-
-    shingle_size: int
-    num_perm: int
-    seed: int
-    scheme: str
-    anchor_mod: int
-    hash_name: str = HASH_NAME
-
-    @classmethod
-    def of(cls, config: SyndicationConfig) -> SignatureParams:
-        """The signature parameters of a configuration."""
-        return cls(
-            config.shingle_size, config.num_perm, config.seed, config.scheme, config.anchor_mod
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from crawler.article import Article, ExtractOptions, Rejection
 from crawler.errors import CrawlerError
-from crawler.extract import Article, ExtractOptions, Rejection
 from crawler.workers import protocol
 
 DEFAULT_TARGET = "crawler.extract:extract_article"

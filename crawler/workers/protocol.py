@@ -16,7 +16,7 @@ import struct
 import time
 from typing import Any, get_args
 
-from crawler.extract import Article, ExtractOptions, Rejection, RejectReason
+from crawler.article import Article, ExtractOptions, Rejection, RejectReason
 
 HEADER = struct.Struct("!II")
 # A reply carries one article's text: far below this unless the worker is misbehaving.
