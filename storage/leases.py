@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from crawler.recrawl import Change, RecrawlPolicy
 from storage import models
@@ -40,6 +40,41 @@ def change_of(outcome: Outcome, reason: str | None, version: int | None) -> Chan
     return Change.FAILED
 
 
+_LEASED = select(
+    _FRONTIER.c.id,
+    _FRONTIER.c.interval_seconds,
+    _FRONTIER.c.failures,
+    _FRONTIER.c.last_changed_at,
+    _FRONTIER.c.etag,
+    _FRONTIER.c.last_modified,
+    _FRONTIER.c.body_hash,
+).where(
+    and_(
+        _FRONTIER.c.collection == bindparam("collection"),
+        _FRONTIER.c.url == bindparam("url"),
+        _FRONTIER.c.lease_owner == bindparam("owner"),
+    )
+)
+# One constant statement (compiled once): columns that keep their value get it back.
+_RELEASE = (
+    update(_FRONTIER)
+    .where(_FRONTIER.c.id == bindparam("row"))
+    .values(
+        lease_owner=None,
+        lease_expires_at=None,
+        interval_seconds=bindparam("interval"),
+        next_due_at=bindparam("due"),
+        last_fetched_at=bindparam("at"),
+        last_outcome=bindparam("outcome"),
+        failures=bindparam("failures"),
+        last_changed_at=bindparam("changed"),
+        etag=bindparam("etag"),
+        last_modified=bindparam("last_modified"),
+        body_hash=bindparam("body_hash"),
+    )
+)
+
+
 def release_in(
     conn: Connection,
     lease: Lease,
@@ -55,31 +90,28 @@ def release_in(
 ) -> None:
     """Release ``url``'s lease and schedule it next, inside the caller's transaction."""
     row = conn.execute(
-        select(_FRONTIER.c.id, _FRONTIER.c.interval_seconds, _FRONTIER.c.failures).where(
-            and_(
-                _FRONTIER.c.collection == lease.collection,
-                _FRONTIER.c.url == url,
-                _FRONTIER.c.lease_owner == lease.owner,
-            )
-        )
+        _LEASED, {"collection": lease.collection, "url": url, "owner": lease.owner}
     ).first()
     if row is None:
         return  # not leased by this crawl (expired and taken over, or a URL outside the frontier)
     change = change_of(outcome, reason, version)
     failures = row.failures + 1 if change is Change.FAILED else 0
     interval = lease.policy.next_interval(row.interval_seconds, change)
-    values: dict[str, object] = {
-        "lease_owner": None,
-        "lease_expires_at": None,
-        "interval_seconds": interval,
-        "next_due_at": fetched_at
-        + dt.timedelta(seconds=lease.policy.delay(interval, change, failures)),
-        "last_fetched_at": fetched_at,
-        "last_outcome": outcome.value,
-        "failures": failures,
-    }
-    if change is Change.CHANGED or (outcome == Outcome.NEW_VERSION):
-        values["last_changed_at"] = fetched_at
-    if outcome != Outcome.NOT_MODIFIED and change is not Change.FAILED:
-        values |= {"etag": etag, "last_modified": last_modified, "body_hash": body_hash}
-    conn.execute(update(_FRONTIER).where(_FRONTIER.c.id == row.id).values(values))
+    changed = change is Change.CHANGED or outcome == Outcome.NEW_VERSION
+    keep_validators = outcome == Outcome.NOT_MODIFIED or change is Change.FAILED
+    conn.execute(
+        _RELEASE,
+        {
+            "row": row.id,
+            "interval": interval,
+            "due": fetched_at
+            + dt.timedelta(seconds=lease.policy.delay(interval, change, failures)),
+            "at": fetched_at,
+            "outcome": outcome.value,
+            "failures": failures,
+            "changed": fetched_at if changed else row.last_changed_at,
+            "etag": row.etag if keep_validators else etag,
+            "last_modified": row.last_modified if keep_validators else last_modified,
+            "body_hash": row.body_hash if keep_validators else body_hash,
+        },
+    )
