@@ -97,6 +97,17 @@ _CURRENT_VERSION = select(_VERSIONS.c.id, _VERSIONS.c.content_hash, _VERSIONS.c.
 )
 _INSERT_VERSION = insert(_VERSIONS).returning(_VERSIONS.c.id)
 _INSERT_FETCH = insert(models.Base.metadata.tables["fetches"])
+_BY_CONTENT_HASH = (
+    select(_ARTICLES.c.url)
+    .join(_VERSIONS, _VERSIONS.c.article_id == _ARTICLES.c.id)
+    .where(
+        _VERSIONS.c.content_hash == bindparam("hash"),
+        _VERSIONS.c.version == _ARTICLES.c.current_version,
+        _ARTICLES.c.url != bindparam("exclude"),
+    )
+    .order_by(_ARTICLES.c.first_seen, _ARTICLES.c.id)
+    .limit(1)
+)
 
 
 class Store:
@@ -179,19 +190,10 @@ class Store:
 
     def find_by_content_hash(self, content_hash: str, *, exclude_url: str) -> str | None:
         """URL of another article whose current version has this content hash, if any."""
-        with self.reader() as session:
-            row = session.execute(
-                select(models.Article.url)
-                .join(models.Version, models.Version.article_id == models.Article.id)
-                .where(
-                    models.Version.content_hash == content_hash,
-                    models.Version.version == models.Article.current_version,
-                    models.Article.url != exclude_url,
-                )
-                .order_by(models.Article.first_seen, models.Article.id)
-                .limit(1)
-            ).first()
-            return row[0] if row else None
+        with self.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+            return conn.execute(
+                _BY_CONTENT_HASH, {"hash": content_hash, "exclude": exclude_url}
+            ).scalar()
 
     def record_fetch(
         self,

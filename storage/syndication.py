@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, func, or_, select
@@ -112,8 +112,14 @@ class SyndicationStore:
 
     def save_signature(self, version_id: int, scheme: str, data: bytes) -> None:
         """Store a version's signature (replacing one of the same version)."""
+        self.save_signatures([(version_id, scheme, data)])
+
+    def save_signatures(self, signatures: Sequence[tuple[int, str, bytes]]) -> None:
+        """Store ``(version_id, scheme, data)`` signatures in one transaction (replacing any)."""
+        if not signatures:
+            return
         with self.store.session() as session, session.begin():
-            _upsert_signature(session, version_id, scheme, data)
+            _upsert_signatures(session, signatures)
 
     def record_matches(
         self,
@@ -199,21 +205,28 @@ def _has_relations(session: Session, article_id: int) -> bool:
 
 
 def _upsert_signature(session: Session, version_id: int, scheme: str, data: bytes) -> None:
-    dialect = session.get_bind().dialect.name
-    values = {"version_id": version_id, "scheme": scheme, "data": data}
-    if dialect == "postgresql":
-        stmt = postgresql.insert(models.Signature).values(values)
+    _upsert_signatures(session, [(version_id, scheme, data)])
+
+
+def _upsert_signatures(session: Session, signatures: Sequence[tuple[int, str, bytes]]) -> None:
+    rows = [{"version_id": v, "scheme": scheme, "data": data} for v, scheme, data in signatures]
+    if session.get_bind().dialect.name == "postgresql":
+        pg = postgresql.insert(models.Signature)
         session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["version_id"], set_={"scheme": scheme, "data": data}
-            )
+            pg.on_conflict_do_update(
+                index_elements=["version_id"],
+                set_={"scheme": pg.excluded.scheme, "data": pg.excluded.data},
+            ),
+            rows,
         )
     else:
-        stmt_sqlite = sqlite.insert(models.Signature).values(values)
+        lite = sqlite.insert(models.Signature)
         session.execute(
-            stmt_sqlite.on_conflict_do_update(
-                index_elements=["version_id"], set_={"scheme": scheme, "data": data}
-            )
+            lite.on_conflict_do_update(
+                index_elements=["version_id"],
+                set_={"scheme": lite.excluded.scheme, "data": lite.excluded.data},
+            ),
+            rows,
         )
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
+from crawler.article import Article
+from crawler.items import PageItem
 from crawler.pipelines import SyndicationPipeline
 from crawler.textnorm import content_hash
 from spiders.seeds import SeedsSpider
-from storage import FetchRecord, Store, models
+from storage import FetchRecord, Outcome, Store, models
 from storage.repository import ContentRecord
 from storage.syndication import PairRecord, SyndicationStore
 
@@ -124,5 +126,49 @@ def test_versions_of_the_running_crawl_are_left_to_it(db_url: str) -> None:
         everything = {text.split()[0] for _, _, text in syn.unsigned_versions("s")}
         earlier = {text.split()[0] for _, _, text in syn.unsigned_versions("s", skip_run=run)}
         assert (everything, earlier) == ({"before", "during"}, {"before"})
+    finally:
+        store.close()
+
+
+def test_signatures_of_new_articles_are_written_in_batches(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    store = Store(url)
+    crawler = get_crawler(SeedsSpider, {"STORAGE_URL": url, "STORE_BATCH_SIZE": 2})
+    pipeline = SyndicationPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    pipeline.ensure_index()
+
+    def signatures() -> int:
+        with store.reader() as s:
+            return s.scalar(select(func.count()).select_from(models.Signature)) or 0
+
+    try:
+        counts = []
+        for n in range(3):
+            text = f"story {n} " + " ".join(f"w{n}x{i}" for i in range(200))
+            article_id, version_id = put(store, f"https://x.example/{n}", text, None)
+            item = PageItem(url=f"https://x.example/{n}", fetched_at=T0)
+            item.article = Article(
+                url=item.url,
+                title=None,
+                text=text,
+                authors=(),
+                published=None,
+                language=None,
+                sitename=None,
+                description=None,
+                word_count=len(text.split()),
+            )
+            item.outcome, item.article_id, item.version, item.version_id = (
+                Outcome.NEW_VERSION.value,
+                article_id,
+                1,
+                version_id,
+            )
+            pipeline.process_item(item)
+            counts.append(signatures())
+        pipeline.close_spider()
+        # written two at a time, and the rest when the crawl closes
+        assert (counts, signatures()) == ([0, 2, 2], 3)
     finally:
         store.close()

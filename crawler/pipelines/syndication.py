@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
+from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import defaults
 from crawler.items import PageItem
@@ -73,6 +74,8 @@ class SyndicationPipeline:
         self.stats = crawl_stats(crawler)
         self.store: SyndicationStore | None = None
         self.index: SyndicationIndex | None = None
+        self.pending: list[tuple[int, str, bytes]] = []
+        self.batch = crawler.settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -122,9 +125,27 @@ class SyndicationPipeline:
 
     def close_spider(self) -> None:
         if self.store is not None:
+            self._save_signatures()
             release_store(self.crawler)
             self.store = None
         self.index = None
+
+    def _save_signatures(self) -> None:
+        """Write the signatures waiting for their batch.
+
+        A signature lost in a crash is not lost for good: the next crawl signs the version
+        again when it builds its index.
+        """
+        assert self.store is not None
+        pending, self.pending = self.pending, []
+        try:
+            self.store.save_signatures(pending)
+        except SQLAlchemyError as exc:
+            logger.error(
+                "could not store %d syndication signatures (%s): the next crawl makes them",
+                len(pending),
+                str(getattr(exc, "orig", exc)).splitlines()[0],
+            )
 
     def _text_of(self, doc_id: Hashable) -> str | None:
         # index ids are the store's article ids
@@ -152,12 +173,15 @@ class SyndicationPipeline:
             )
             for m in matches
         ]
-        change = self.store.record_matches(
-            item.article_id,
-            item.version_id,
-            (self.scheme, sketch.signature.to_bytes()),
-            pairs,
-        )
+        signature = (self.scheme, sketch.signature.to_bytes())
+        if not pairs and item.version == 1:
+            # a new article like no other: no relations to replace and no cluster to redo,
+            # only its signature to keep, which waits for a batch
+            self.pending.append((item.version_id, *signature))
+            if len(self.pending) >= self.batch:
+                self._save_signatures()
+            return item
+        change = self.store.record_matches(item.article_id, item.version_id, signature, pairs)
         item.cluster_id = change.cluster_id
         for match in matches:
             self.stats.inc_value(f"syndication/{match.relation}")
