@@ -36,6 +36,9 @@ class Article:
     description: str | None
     word_count: int
     canonical_url: str | None = None
+    # The text's syndication sketch (``crawler.syndication.Sketch.to_bytes()``), made in the
+    # extraction worker when the crawl asks for it, so that the crawl process need not.
+    sketch: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

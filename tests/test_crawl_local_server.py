@@ -60,6 +60,8 @@ async def test_crawl_twice_then_after_a_change(
     first = await crawl(seeds, db_url)
     stored = versions_by_url(db_url)
     assert first["syndication/index_articles"] == 0
+    # every new version was shingled and signed in an extraction worker, not in the crawl
+    assert first["syndication/sketched_in_worker"] == first["storage/new-version"]
     assert first["syndication/partial-copy"] == 1
     assert first["storage/new-version"] == len(stored) > 10
     assert first.get("extract/rejected/bot-wall", 0) >= 1

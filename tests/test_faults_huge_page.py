@@ -135,7 +135,12 @@ def test_20mb_table_page_is_rejected_as_timed_out_with_bounded_memory(
     )
     rows = faultserver.fetches(db)
     assert rows[huge].outcome == "rejected"
-    assert rows[huge].reason == "extractor-error: timed out after 3 s"
+    # whichever bound the extraction reaches first cuts it off: 3 s, or the 1,024 MB of
+    # address space (a worker that also sketches for syndication starts ~160 MB higher)
+    assert rows[huge].reason in (
+        "extractor-error: timed out after 3 s",
+        "extractor-error: memory limit of 1024 MB exceeded",
+    )
     assert faultserver.stored_texts(db, huge) == []
     assert rows[good].outcome == "new-version"
     assert faultserver.run_statuses(db) == ["finished"]

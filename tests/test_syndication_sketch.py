@@ -12,6 +12,7 @@ from crawler.syndication import (
     SignatureFormatError,
     SignatureMismatchError,
     SignatureParams,
+    Sketch,
     Sketcher,
     SyndicationConfig,
     compare,
@@ -98,3 +99,21 @@ def test_minhash_estimates_exact_jaccard() -> None:
 def test_invalid_config_is_rejected_with_every_problem() -> None:
     with pytest.raises(ValueError, match=r"shingle_size.*partial_containment"):
         SyndicationConfig(shingle_size=0, partial_containment=1.5)
+
+
+def test_a_sketch_travels_as_bytes_whole() -> None:
+    config = SyndicationConfig()
+    sketcher = Sketcher(config)
+    made = Sketch(*sketcher.sketch(text(300, 7)))
+    back = Sketch.from_bytes(made.to_bytes(), sketcher.params)
+    for name in ("hashes", "starts", "ends"):
+        assert np.array_equal(getattr(back.shingled, name), getattr(made.shingled, name))
+    assert back.signature.to_bytes() == made.signature.to_bytes()
+    data = made.to_bytes()
+    with pytest.raises(SignatureFormatError):
+        Sketch.from_bytes(data[:-8], sketcher.params)
+    with pytest.raises(SignatureFormatError):
+        Sketch.from_bytes(b"abc")
+    other = Sketcher(SyndicationConfig(seed=config.seed + 1)).params
+    with pytest.raises(SignatureMismatchError):
+        Sketch.from_bytes(data, other)

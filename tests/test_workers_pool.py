@@ -6,16 +6,19 @@ Misbehaving pages come from ``tests.test_workers_hooks:misbehave`` running in th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scrapy.utils.defer import deferred_f_from_coro_f
 
 from crawler.extract import Article, ExtractOptions, Rejection, extract_article
+from crawler.syndication import Sketch, Sketcher, SyndicationConfig
 from crawler.workers import ExtractionPool, PoolClosedError, WorkerStartError
 from tests.conftest import SNAPSHOT
 from tests.realpages import realpages, require_realpages
@@ -261,3 +264,28 @@ async def test_a_worker_that_cannot_start_fails_start(
 def test_bad_settings_are_refused(settings: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must be"):
         ExtractionPool(**settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("no_leaks")
+@deferred_f_from_coro_f
+async def test_workers_sketch_articles_for_syndication_when_asked() -> None:
+    config = SyndicationConfig(min_words=20)
+    pages = [
+        (path.read_text(encoding="utf-8"), f"https://snapshot.test/{path.name}")
+        for path in sorted((SNAPSHOT / "state-1").glob("*.html"))[:4]
+    ]
+    async with ExtractionPool(1, sketch=dataclasses.asdict(config)) as pool:
+        got = await asyncio.gather(*(pool.extract(html, url) for html, url in pages))
+    async with ExtractionPool(1) as pool:
+        plain = await pool.extract(*pages[0])
+    articles = [a for a in got if isinstance(a, Article)]
+    assert articles
+    sketcher = Sketcher(config)
+    for article in articles:
+        assert article.sketch is not None
+        made = Sketch.from_bytes(article.sketch, sketcher.params)
+        here = Sketch(*sketcher.sketch(article.text))
+        assert made.signature.to_bytes() == here.signature.to_bytes()
+        assert np.array_equal(made.shingled.hashes, here.shingled.hashes)
+    assert isinstance(plain, Article)
+    assert plain.sketch is None

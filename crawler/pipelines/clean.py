@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Self
+import dataclasses
+from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from crawler import defaults
@@ -13,6 +15,7 @@ from crawler.article import ExtractOptions, Rejection
 from crawler.botwall import detect_bot_wall
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
+from crawler.pipelines.syndication import syndication_config
 from crawler.workers import ExtractionPool, PoolClosedError, available_cpus
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -57,6 +60,7 @@ class CleanPipeline:
             or 4
             * (settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or available_cpus()),
             options=options,
+            sketch=_sketch_fields(settings),
         )
         return cls(options, crawl_stats(crawler), pool)
 
@@ -113,3 +117,16 @@ class CleanPipeline:
             self.stats.inc_value(f"extract/rejected/{item.rejection.reason}")
         elif item.article is not None:
             self.stats.inc_value("extract/article")
+
+
+def _sketch_fields(settings: BaseSettings) -> dict[str, Any] | None:
+    """What the workers need to sketch articles for the syndication stage, when it runs."""
+    if not (
+        settings.getbool("SYNDICATION_ENABLED", defaults.SYNDICATION_ENABLED)
+        and settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED)
+    ):
+        return None
+    try:
+        return dataclasses.asdict(syndication_config(settings))
+    except NotConfigured:
+        return None  # the syndication stage reports its bad settings itself

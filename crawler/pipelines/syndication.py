@@ -22,7 +22,7 @@ from storage import Outcome
 from storage.syndication import PairRecord, SyndicationStore
 
 if TYPE_CHECKING:
-    from crawler.syndication import SyndicationIndex
+    from crawler.syndication import Sketch, SyndicationIndex
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +152,20 @@ class SyndicationPipeline:
         assert self.store is not None
         return self.store.current_text(cast(int, doc_id))
 
+    def _sketch(self, index: SyndicationIndex, made: bytes | None, text: str) -> Sketch:
+        """The text's sketch: the one the extraction worker made, else made here."""
+        if made is not None:
+            from crawler.syndication import Sketch, SyndicationError
+
+            try:
+                sketch = Sketch.from_bytes(made, index.sketcher.params)
+            except SyndicationError as exc:
+                logger.warning("sketch from the extraction worker not used: %s", exc)
+            else:
+                self.stats.inc_value("syndication/sketched_in_worker")
+                return sketch
+        return index.sketch(text)
+
     def process_item(self, item: PageItem) -> PageItem:
         if item.outcome != Outcome.NEW_VERSION or item.article is None:
             return item
@@ -160,7 +174,7 @@ class SyndicationPipeline:
         assert item.version_id is not None
         index = self.ensure_index()
         text = item.article.text
-        sketch = index.sketch(text)
+        sketch = self._sketch(index, item.article.sketch, text)
         matches = index.add(item.article_id, text, sketch=sketch)
         pairs = [
             PairRecord(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Self
@@ -9,7 +10,8 @@ from typing import Self
 import numpy as np
 import xxhash
 
-from crawler.syndication.config import SyndicationConfig
+from crawler.syndication.config import SignatureParams, SyndicationConfig
+from crawler.syndication.errors import SignatureFormatError
 from crawler.syndication.postings import Postings
 from crawler.syndication.shingles import Shingled, U64Array
 from crawler.syndication.sketch import Signature, Sketcher
@@ -19,12 +21,55 @@ DocId = Hashable
 TextOf = Callable[[DocId], "str | None"]
 
 
+# signature record size, shingle hashes, words
+_SKETCH_HEADER = struct.Struct("<III")
+
+
 @dataclass(frozen=True, slots=True)
 class Sketch:
     """A text's shingles and signature; ``signature.to_bytes()`` is what the store persists."""
 
     shingled: Shingled
     signature: Signature
+
+    def to_bytes(self) -> bytes:
+        """The whole sketch as bytes, to hand it from the process that made it to another."""
+        record = self.signature.to_bytes()
+        shingled = self.shingled
+        return b"".join(
+            (
+                _SKETCH_HEADER.pack(len(record), len(shingled.hashes), shingled.word_count),
+                record,
+                shingled.hashes.astype("<u8").tobytes(),
+                shingled.starts.astype("<i8").tobytes(),
+                shingled.ends.astype("<i8").tobytes(),
+            )
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes, expected: SignatureParams | None = None) -> Sketch:
+        """Read :meth:`to_bytes`' output.
+
+        Raises:
+            SignatureFormatError: the bytes are not a sketch.
+            SignatureMismatchError: it was made with parameters other than ``expected``.
+        """
+        if len(data) < _SKETCH_HEADER.size:
+            raise SignatureFormatError("not a sketch: too short")
+        size, hashes, words = _SKETCH_HEADER.unpack_from(data)
+        offset = _SKETCH_HEADER.size
+        if len(data) != offset + size + 8 * hashes + 16 * words:
+            raise SignatureFormatError(f"sketch of {len(data)} bytes does not match its header")
+        signature = Signature.from_bytes(data[offset : offset + size], expected)
+        offset += size
+        arrays = []
+        for dtype, count in (("<u8", hashes), ("<i8", words), ("<i8", words)):
+            arrays.append(np.frombuffer(data, dtype=dtype, count=count, offset=offset))
+            offset += 8 * count
+        shingled = Shingled(
+            arrays[0].astype(np.uint64), arrays[1].astype(np.int64), arrays[2].astype(np.int64)
+        )
+        return cls(shingled, signature)
 
 
 @dataclass(frozen=True, slots=True)

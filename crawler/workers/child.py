@@ -98,19 +98,41 @@ def main() -> None:
         sys.path[:] = config["sys_path"]
         target = resolve_target(config["target"])
         options = protocol.options_from_dict(config["options"])
+        sketch = make_sketcher(config.get("sketch"))
         if config["warm"]:
-            extract_article(WARM_HTML, WARM_URL, options)
+            warm = extract_article(WARM_HTML, WARM_URL, options)
+            if sketch is not None and isinstance(warm, Article):
+                sketch(warm.text)
         if config["memory_mb"]:
             limit_memory(config["memory_mb"])
     except Exception as exc:
         protocol.send(fd_out, {"op": "error", "detail": f"{type(exc).__name__}: {exc}"})
         return
     protocol.send(fd_out, {"op": "ready", "pid": os.getpid()})
-    serve(fd_in, fd_out, target, options, config)
+    serve(fd_in, fd_out, target, options, config, sketch)
+
+
+def make_sketcher(fields: dict[str, Any] | None) -> Callable[[str], bytes] | None:
+    """What sketches an article's text for syndication in this worker, if the crawl asked."""
+    if not fields:
+        return None
+    from crawler.syndication import Sketch, Sketcher, SyndicationConfig
+
+    sketcher = Sketcher(SyndicationConfig(**fields))
+
+    def sketch(text: str) -> bytes:
+        return Sketch(*sketcher.sketch(text)).to_bytes()
+
+    return sketch
 
 
 def serve(
-    fd_in: int, fd_out: int, target: Target, options: ExtractOptions, config: dict[str, Any]
+    fd_in: int,
+    fd_out: int,
+    target: Target,
+    options: ExtractOptions,
+    config: dict[str, Any],
+    sketch: Callable[[str], bytes] | None = None,
 ) -> None:
     """Answer page frames until told to stop or left in doubt."""
     # The pool kills a page at ``timeout``; this alarm (default action: terminate) only matters
@@ -128,10 +150,11 @@ def serve(
         try:
             reply = run_one(target, body, header["url"], options, memory_mb)
             del body, frame
+            extra = sketch_of(reply, sketch)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
         try:
-            protocol.send(fd_out, reply)
+            protocol.send(fd_out, reply, extra)
         except MemoryError:
             os._exit(protocol.MEMORY_EXIT)
         if reply["outcome"] != "ok":
@@ -141,6 +164,20 @@ def serve(
             import trafilatura.meta
 
             trafilatura.meta.reset_caches()
+
+
+def sketch_of(reply: dict[str, Any], sketch: Callable[[str], bytes] | None) -> bytes:
+    """The sketch of the reply's article (sent as the frame's body), or nothing.
+
+    A text the sketcher fails on is sent without one: the crawl process sketches it itself.
+    """
+    if sketch is None or reply["outcome"] != "ok" or reply["result"]["kind"] != "article":
+        return b""
+    try:
+        return sketch(reply["result"]["text"])
+    except Exception as exc:  # MemoryError too: the article goes out all the same
+        logging.getLogger(__name__).error("sketch failed: %s: %s", type(exc).__name__, exc)
+        return b""
 
 
 def run_one(

@@ -148,6 +148,8 @@ class ExtractionPool:
             (tests inject misbehaving functions here).
         reset_caches_every: pages between calls of ``trafilatura.meta.reset_caches()``.
         warm: extract a small page in each new worker before it takes real ones.
+        sketch: the fields of a ``SyndicationConfig``: each article then comes back with its
+            syndication sketch (``Article.sketch``), shingled and signed in the worker.
     """
 
     def __init__(
@@ -162,6 +164,7 @@ class ExtractionPool:
         target: str = DEFAULT_TARGET,
         reset_caches_every: int = 100,
         warm: bool = True,
+        sketch: dict[str, Any] | None = None,
     ) -> None:
         self.size = size if size is not None else available_cpus()
         self.max_pending = max_pending if max_pending is not None else 2 * self.size
@@ -187,6 +190,7 @@ class ExtractionPool:
             "timeout": timeout,
             "reset_caches_every": reset_caches_every,
             "warm": warm,
+            "sketch": sketch,
         }
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._slots: list[_Slot] = []
@@ -393,7 +397,7 @@ class ExtractionPool:
         outcome = header.get("outcome")
         if outcome == "ok":
             try:
-                result = protocol.result_from_dict(header["result"])
+                result = protocol.result_from_dict(header["result"], frame[1])
             except (KeyError, TypeError, protocol.ProtocolViolation) as exc:
                 return self._died(worker, exc), True
             if worker.tasks >= self.max_tasks_per_worker:

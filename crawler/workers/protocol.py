@@ -136,14 +136,17 @@ def result_to_dict(result: Article | Rejection) -> dict[str, Any]:
     if isinstance(result, Rejection):
         return {"kind": "rejection", "reason": result.reason, "detail": result.detail}
     data = dataclasses.asdict(result)
+    del data["sketch"]  # bytes travel as the frame's body
     data["kind"] = "article"
     data["authors"] = list(result.authors)
     data["published"] = result.published.isoformat() if result.published else None
     return data
 
 
-def result_from_dict(data: dict[str, Any]) -> Article | Rejection:
+def result_from_dict(data: dict[str, Any], body: bytes = b"") -> Article | Rejection:
     """A result from a worker, checked field by field (the pool side).
+
+    An article's sketch, when the worker made one, is the frame's ``body``.
 
     Raises:
         ProtocolViolation: a field is missing or has the wrong type.
@@ -171,6 +174,7 @@ def result_from_dict(data: dict[str, Any]) -> Article | Rejection:
             description=_opt_str(data, "description"),
             word_count=data["word_count"],
             canonical_url=_opt_str(data, "canonical_url"),
+            sketch=body or None,
         )
         if not isinstance(article.word_count, int):
             raise ProtocolViolation("word_count is not an integer")
