@@ -29,6 +29,9 @@ EXTENSIONS_BASE = {
         "scrapy.extensions.remote_control.RemoteControl",
     )
 }
+# a line a person can read every PROGRESS_INTERVAL seconds: pages done, rate, problems, time left
+EXTENSIONS = {"crawler.progress.CrawlProgress": 0}
+PROGRESS_INTERVAL = defaults.PROGRESS_INTERVAL
 
 CONCURRENT_REQUESTS = 16
 # A page yields one item: Scrapy starts this many item tasks for every response, whatever it yields.

@@ -193,6 +193,8 @@ class SeedsSpider(Spider):
         if stats is not None:
             stats.inc_value("discovery/accepted", len(found))
         if self._frontier is None or self.lease is None:
+            if stats is not None:
+                stats.inc_value("frontier/leased", len(found))
             return [LeasedURL(d.url, publisher.name, d.published, None, None, None) for d in found]
         added = self._frontier.add(
             self.collection.name,
@@ -207,7 +209,7 @@ class SeedsSpider(Spider):
             stats.inc_value("discovery/updated", len(updated))
         if not added and not updated:
             return []
-        return self._frontier.lease_urls(
+        leased = self._frontier.lease_urls(
             self.collection.name,
             self.lease.owner,
             added + updated,
@@ -215,6 +217,9 @@ class SeedsSpider(Spider):
                 "FRONTIER_LEASE_SECONDS", defaults.FRONTIER_LEASE_SECONDS
             ),
         )
+        if stats is not None:
+            stats.inc_value("frontier/leased", len(leased))
+        return leased
 
     def _record_listing(
         self,
@@ -246,6 +251,8 @@ class SeedsSpider(Spider):
     def _lease(self) -> list[LeasedURL]:
         sources = self.collection.sources
         if not self.settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value("frontier/leased", len(sources))
             return [LeasedURL(s.url, s.publisher, s.published, None, None, None) for s in sources]
         policy = recrawl_policy(self.crawler)
         self._frontier = FrontierStore(acquire_store(self.crawler))
