@@ -21,8 +21,10 @@ class BatchWriter:
 
     A commit per page is what a crawl of fast-answering pages (``304``s, unchanged bodies) spends
     most of its time on, and SQLite's search index is flushed at every commit. Each fetch still
-    lands whole or not at all: a batch is one transaction, and a failed batch fails every fetch
-    in it, whose leases then expire so the URLs are fetched again.
+    lands whole or not at all: a batch is one transaction. When a batch fails, its fetches are
+    tried again one transaction each, so that one bad fetch (or a conflict with another crawler
+    process) costs only itself; a fetch that fails alone fails its caller, and its lease expires
+    so the URL is fetched again.
     """
 
     def __init__(self, store: Store, *, size: int, seconds: float) -> None:
@@ -34,6 +36,7 @@ class BatchWriter:
         self.size = size
         self.seconds = seconds
         self.batches = 0
+        self.retried = 0
         self._batch = _Batch()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -64,15 +67,27 @@ class BatchWriter:
         batch, self._batch = self._batch, _Batch()
         if not batch.entries:
             return
+        self.batches += 1
         try:
             results = self.store.record_many(batch.entries)
         except Exception as exc:
-            for waiter in batch.waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+            if len(batch.entries) > 1:
+                self.retried += len(batch.entries)
+                self._one_by_one(batch)
+            elif not batch.waiters[0].done():
+                batch.waiters[0].set_exception(exc)
             return
-        finally:
-            self.batches += 1
         for waiter, result in zip(batch.waiters, results, strict=True):
             if not waiter.done():
                 waiter.set_result(result)
+
+    def _one_by_one(self, batch: _Batch) -> None:
+        for entry, waiter in zip(batch.entries, batch.waiters, strict=True):
+            try:
+                result = self.store.record_fetch(*entry)
+            except Exception as exc:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            else:
+                if not waiter.done():
+                    waiter.set_result(result)

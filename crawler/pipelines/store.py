@@ -66,6 +66,8 @@ class StorePipeline:
         if self.writer is not None:
             self.writer.flush()
             self.stats.set_value("storage/batches", self.writer.batches)
+            if self.writer.retried:
+                self.stats.set_value("storage/retried_alone", self.writer.retried)
         if self.run_id is not None:
             reason = self.stats.get_value("finish_reason") or "finished"
             try:
