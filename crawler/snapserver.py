@@ -28,6 +28,9 @@ class SnapshotServer(ThreadingHTTPServer):
     """Serves one snapshot; the state can be switched while it runs."""
 
     daemon_threads = True
+    # socketserver's backlog of 5 drops handshakes when a crawl opens many connections at once,
+    # each costing the client a 200 ms retransmission
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], snapshot: Snapshot, seeds: Path | None) -> None:
         super().__init__(address, _Handler)
