@@ -13,6 +13,8 @@ from typing import Any
 from scrapy.settings import Settings
 from scrapy.utils.log import configure_logging
 
+from crawler.errors import CrawlerError
+
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 
@@ -48,8 +50,17 @@ def run_crawls(
     configure_logging(base)
     install_reactor(REACTOR)
     results: list[dict[str, Any]] = []
+    failures: list[CrawlerError] = []
 
     async def crawl_all(_reactor: Any) -> None:
+        try:
+            await crawl_each(_reactor)
+        except CrawlerError as exc:
+            # a bad setting or an unusable store, found while the crawl starts: said once,
+            # plainly, by the caller, rather than as a traceback from the reactor
+            failures.append(exc)
+
+    async def crawl_each(_reactor: Any) -> None:
         runner = AsyncCrawlerRunner(base)
         stopping = False
 
@@ -80,4 +91,6 @@ def run_crawls(
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise
+    if failures:
+        raise failures[0]
     return results

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
 from storage import FetchRecord, Store
 from storage.leases import Lease
 from storage.repository import ContentRecord, Entry, StoreResult
@@ -21,17 +23,15 @@ class BatchWriter:
 
     A commit per page is what a crawl of fast-answering pages (``304``s, unchanged bodies) spends
     most of its time on, and SQLite's search index is flushed at every commit. Each fetch still
-    lands whole or not at all: a batch is one transaction. When a batch fails, its fetches are
-    tried again one transaction each, so that one bad fetch (or a conflict with another crawler
-    process) costs only itself; a fetch that fails alone fails its caller, and its lease expires
-    so the URL is fetched again.
+    lands whole or not at all: a batch is one transaction. When a batch fails on a constraint or
+    a conflict with another crawler process, its fetches are tried again one transaction each,
+    so that one bad fetch costs only itself; any other failure (a full disk, a lost connection)
+    fails every fetch of the batch. A failed fetch fails its caller, and its lease expires so the
+    URL is fetched again.
     """
 
     def __init__(self, store: Store, *, size: int, seconds: float) -> None:
-        if size < 1:
-            raise ValueError(f"batch size must be at least 1, not {size}")
-        if seconds < 0:
-            raise ValueError(f"batch seconds must not be negative, not {seconds}")
+        self.check(size, seconds)
         self.store = store
         self.size = size
         self.seconds = seconds
@@ -39,6 +39,14 @@ class BatchWriter:
         self.retried = 0
         self._batch = _Batch()
         self._timer: asyncio.TimerHandle | None = None
+
+    @staticmethod
+    def check(size: int, seconds: float) -> None:
+        """Raise ``ValueError`` naming the bad value if ``size`` or ``seconds`` is unusable."""
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, not {size}")
+        if not seconds >= 0:
+            raise ValueError(f"batch seconds must not be negative, not {seconds}")
 
     @property
     def pending(self) -> int:
@@ -69,25 +77,49 @@ class BatchWriter:
             return
         self.batches += 1
         try:
-            results = self.store.record_many(batch.entries)
-        except Exception as exc:
-            if len(batch.entries) > 1:
-                self.retried += len(batch.entries)
-                self._one_by_one(batch)
-            elif not batch.waiters[0].done():
-                batch.waiters[0].set_exception(exc)
-            return
-        for waiter, result in zip(batch.waiters, results, strict=True):
-            if not waiter.done():
-                waiter.set_result(result)
+            try:
+                results = self.store.record_many(batch.entries)
+            except Exception as exc:
+                if len(batch.entries) > 1 and _one_fetch_may_be_at_fault(exc):
+                    self.retried += len(batch.entries)
+                    self._one_by_one(batch)
+                else:
+                    _fail(batch.waiters, exc)
+                return
+            for waiter, result in zip(batch.waiters, results, strict=True):
+                if not waiter.done():
+                    waiter.set_result(result)
+        except BaseException as exc:
+            _fail(batch.waiters, exc)  # never leave a fetch waiting forever
+            raise
 
     def _one_by_one(self, batch: _Batch) -> None:
         for entry, waiter in zip(batch.entries, batch.waiters, strict=True):
             try:
                 result = self.store.record_fetch(*entry)
             except Exception as exc:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+                _fail([waiter], exc)
             else:
                 if not waiter.done():
                     waiter.set_result(result)
+
+
+def _one_fetch_may_be_at_fault(exc: Exception) -> bool:
+    """Whether a failed batch is worth trying again fetch by fetch.
+
+    Yes for a constraint one fetch broke, or a deadlock or serialization failure with another
+    crawler process (PostgreSQL); no for what would fail every fetch again (a full disk, a lost
+    connection, a locked database) or might have committed after all.
+    """
+    if isinstance(exc, IntegrityError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in (
+        "40P01",  # deadlock_detected
+        "40001",  # serialization_failure
+    )
+
+
+def _fail(waiters: list[asyncio.Future[StoreResult]], exc: BaseException) -> None:
+    for waiter in waiters:
+        if not waiter.done():
+            waiter.set_exception(exc)

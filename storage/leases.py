@@ -55,10 +55,11 @@ _LEASED = select(
         _FRONTIER.c.lease_owner == bindparam("owner"),
     )
 )
-# One constant statement (compiled once): columns that keep their value get it back.
+# One constant statement (compiled once): columns that keep their value get it back. The lease
+# owner is checked again, so a lease taken over since the SELECT is left to its new holder.
 _RELEASE = (
     update(_FRONTIER)
-    .where(_FRONTIER.c.id == bindparam("row"))
+    .where(_FRONTIER.c.id == bindparam("row"), _FRONTIER.c.lease_owner == bindparam("owner"))
     .values(
         lease_owner=None,
         lease_expires_at=None,
@@ -103,6 +104,7 @@ def release_in(
         _RELEASE,
         {
             "row": row.id,
+            "owner": lease.owner,
             "interval": interval,
             "due": fetched_at
             + dt.timedelta(seconds=lease.policy.delay(interval, change, failures)),

@@ -83,6 +83,26 @@ def test_crawler_crawl_with_a_bad_seeds_file_fails_clearly(tmp_path: Path) -> No
     assert not db.exists()
 
 
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("STORE_BATCH_SIZE=0", "batch size must be at least 1, not 0"),
+        ("STORE_BATCH_SECONDS=-1", "batch seconds must not be negative"),
+    ],
+)
+def test_a_bad_store_batch_setting_fails_clearly(tmp_path: Path, setting: str, named: str) -> None:
+    db = tmp_path / "store.db"
+    seeds = ROOT / "seeds" / "putin-india-visit.toml"
+    command = [str(BIN / "crawler"), "crawl", str(seeds), "--db", str(db), "--snapshot"]
+    result = run([*command, str(SNAPSHOT), "--set", setting], cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"error: STORE_BATCH_SIZE/STORE_BATCH_SECONDS: {named}" in result.stderr
+    assert "Traceback" not in result.stderr
+    with sqlite3.connect(db) as conn:
+        # refused before the crawl started: no run was opened
+        assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0
+
+
 @pytest.mark.parametrize("command", [[], ["demo"], ["crawl"], ["serve-snapshot"]])
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = run([str(BIN / "crawler"), *command, "--help"], cwd=tmp_path)

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 from scrapy.utils.defer import deferred_f_from_coro_f
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from crawler.textnorm import content_hash
 from crawler.writer import BatchWriter
@@ -118,5 +118,22 @@ def test_writer_rejects_bad_settings(tmp_path: object, size: int, seconds: float
     try:
         with pytest.raises(ValueError, match="batch"):
             BatchWriter(store, size=size, seconds=seconds)
+    finally:
+        store.close()
+
+
+@deferred_f_from_coro_f
+async def test_a_batch_failing_for_every_fetch_is_not_retried(tmp_path: object) -> None:
+    store = Store(f"sqlite:///{tmp_path}/store.db")
+    # a store that refuses every write, as a full disk or a read-only file would
+    store.engine.dispose()
+    event.listen(store.engine, "connect", lambda conn, _: conn.execute("PRAGMA query_only = ON"))
+    try:
+        writer = BatchWriter(store, size=3, seconds=0.05)
+        results = await asyncio.gather(
+            *(writer.record(*page(n), None) for n in range(3)), return_exceptions=True
+        )
+        assert [type(r) for r in results] == [OperationalError] * 3
+        assert writer.retried == 0
     finally:
         store.close()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from pathlib import Path
+from typing import Any
 
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
@@ -130,7 +134,8 @@ def test_versions_of_the_running_crawl_are_left_to_it(db_url: str) -> None:
         store.close()
 
 
-def test_signatures_of_new_articles_are_written_in_batches(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_signatures_of_new_articles_are_written_in_batches(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     store = Store(url)
     crawler = get_crawler(SeedsSpider, {"STORAGE_URL": url, "STORE_BATCH_SIZE": 2})
@@ -165,10 +170,39 @@ def test_signatures_of_new_articles_are_written_in_batches(tmp_path: Path) -> No
                 1,
                 version_id,
             )
-            pipeline.process_item(item)
+            await pipeline.process_item(item)
             counts.append(signatures())
         pipeline.close_spider()
         # written two at a time, and the rest when the crawl closes
         assert (counts, signatures()) == ([0, 2, 2], 3)
     finally:
+        store.close()
+
+
+@deferred_f_from_coro_f
+async def test_the_index_is_built_off_the_event_loop(tmp_path: Path) -> None:
+    # a large store takes seconds to load: downloads in flight must go on meanwhile
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    store = Store(url)
+    put(store, "https://x.example/0", "article 0 " + WORDS, None)
+    crawler = get_crawler(SeedsSpider, {"STORAGE_URL": url})
+    pipeline = SyndicationPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    build = pipeline._build_index
+
+    def slow_build() -> Any:
+        time.sleep(0.3)
+        return build()
+
+    pipeline._build_index = slow_build  # type: ignore[method-assign]
+    loop = asyncio.get_running_loop()
+    ticks: list[float] = []
+    for n in range(1, 5):
+        loop.call_later(0.05 * n, ticks.append, n)
+    try:
+        index = await pipeline._ensure_index_off_loop()
+        assert len(index) == 1
+        assert len(ticks) >= 3  # the loop ran while the index was being built
+    finally:
+        pipeline.close_spider()
         store.close()

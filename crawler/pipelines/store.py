@@ -11,6 +11,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
 
 from crawler import defaults
+from crawler.errors import StorageError
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.stores import acquire_store, release_store
@@ -33,12 +34,24 @@ class StorePipeline:
         self.failure: str | None = None
         self.closing: asyncio.Future[None] | None = None
         self.writer: BatchWriter | None = None
+        self.batch_size = defaults.STORE_BATCH_SIZE
+        self.batch_seconds = defaults.STORE_BATCH_SECONDS
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+        settings = crawler.settings
+        if not settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
             raise NotConfigured("STORAGE_ENABLED is off")
-        return cls(crawler)
+        pipeline = cls(crawler)
+        pipeline.batch_size = settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE)
+        pipeline.batch_seconds = settings.getfloat(
+            "STORE_BATCH_SECONDS", defaults.STORE_BATCH_SECONDS
+        )
+        try:
+            BatchWriter.check(pipeline.batch_size, pipeline.batch_seconds)
+        except ValueError as exc:
+            raise StorageError(f"STORE_BATCH_SIZE/STORE_BATCH_SECONDS: {exc}") from exc
+        return pipeline
 
     def open_spider(self) -> None:
         self.store = acquire_store(self.crawler)
@@ -48,15 +61,7 @@ class StorePipeline:
         if collection is not None:
             self.store.sync_sources(collection)
         self.run_id = self.store.start_run(name)
-        settings = self.crawler.settings
-        try:
-            self.writer = BatchWriter(
-                self.store,
-                size=settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE),
-                seconds=settings.getfloat("STORE_BATCH_SECONDS", defaults.STORE_BATCH_SECONDS),
-            )
-        except ValueError as exc:
-            raise NotConfigured(f"STORE_BATCH_SIZE/STORE_BATCH_SECONDS: {exc}") from exc
+        self.writer = BatchWriter(self.store, size=self.batch_size, seconds=self.batch_seconds)
         self.stats.set_value("storage/run_id", self.run_id)
         self.stats.set_value("storage/url", self.store.display_url)
 

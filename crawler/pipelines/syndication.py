@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -74,6 +75,7 @@ class SyndicationPipeline:
         self.stats = crawl_stats(crawler)
         self.store: SyndicationStore | None = None
         self.index: SyndicationIndex | None = None
+        self._building: asyncio.Future[tuple[SyndicationIndex, int, float]] | None = None
         self.pending: list[tuple[int, str, bytes]] = []
         self.batch = crawler.settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE)
 
@@ -90,9 +92,25 @@ class SyndicationPipeline:
         self.store = SyndicationStore(acquire_store(self.crawler))
 
     def ensure_index(self) -> SyndicationIndex:
-        """The index of every stored article, built on first use."""
-        if self.index is not None:
-            return self.index
+        """The index of every stored article, built now if it was not yet."""
+        if self.index is None:
+            self._adopt(*self._build_index())
+        assert self.index is not None
+        return self.index
+
+    async def _ensure_index_off_loop(self) -> SyndicationIndex:
+        """:meth:`ensure_index`, building in a thread: a large store takes seconds to load,
+        and the downloads in flight meanwhile must not stall past their timeouts."""
+        if self.index is None:
+            if self._building is None:
+                self._building = asyncio.ensure_future(asyncio.to_thread(self._build_index))
+            built = await self._building
+            if self.index is None:
+                self._adopt(*built)
+        assert self.index is not None
+        return self.index
+
+    def _build_index(self) -> tuple[SyndicationIndex, int, float]:
         from crawler.syndication import SyndicationIndex  # numpy and datasketch: on first use
 
         assert self.store is not None
@@ -110,8 +128,10 @@ class SyndicationPipeline:
             store.save_signature(version_id, self.scheme, sketch.signature.to_bytes())
             index.add(article_id, text, sketch=sketch)
             signed += 1
+        return index, signed, time.perf_counter() - started
+
+    def _adopt(self, index: SyndicationIndex, signed: int, seconds: float) -> None:
         self.index = index
-        seconds = time.perf_counter() - started
         self.stats.set_value("syndication/index_articles", len(index))
         self.stats.set_value("syndication/index_rebuild_seconds", round(seconds, 3))
         self.stats.set_value("syndication/signed_on_open", signed)
@@ -121,7 +141,6 @@ class SyndicationPipeline:
             seconds,
             signed,
         )
-        return index
 
     def close_spider(self) -> None:
         if self.store is not None:
@@ -129,6 +148,7 @@ class SyndicationPipeline:
             release_store(self.crawler)
             self.store = None
         self.index = None
+        self._building = None
 
     def _save_signatures(self) -> None:
         """Write the signatures waiting for their batch.
@@ -166,13 +186,17 @@ class SyndicationPipeline:
                 return sketch
         return index.sketch(text)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> PageItem:
         if item.outcome != Outcome.NEW_VERSION or item.article is None:
             return item
+        index = await self._ensure_index_off_loop()
+        return self._process(item, index)
+
+    def _process(self, item: PageItem, index: SyndicationIndex) -> PageItem:
+        assert item.article is not None
         assert self.store is not None
         assert item.article_id is not None
         assert item.version_id is not None
-        index = self.ensure_index()
         text = item.article.text
         sketch = self._sketch(index, item.article.sketch, text)
         matches = index.add(item.article_id, text, sketch=sketch)
