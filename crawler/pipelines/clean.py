@@ -15,7 +15,7 @@ from crawler.article import ExtractOptions, Rejection
 from crawler.botwall import detect_bot_wall
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
-from crawler.pipelines.syndication import syndication_config
+from crawler.pipelines.syndication import stage_config
 from crawler.workers import ExtractionPool, PoolClosedError, available_cpus
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -121,12 +121,7 @@ class CleanPipeline:
 
 def _sketch_fields(settings: BaseSettings) -> dict[str, Any] | None:
     """What the workers need to sketch articles for the syndication stage, when it runs."""
-    if not (
-        settings.getbool("SYNDICATION_ENABLED", defaults.SYNDICATION_ENABLED)
-        and settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED)
-    ):
-        return None
     try:
-        return dataclasses.asdict(syndication_config(settings))
+        return dataclasses.asdict(stage_config(settings))
     except NotConfigured:
-        return None  # the syndication stage reports its bad settings itself
+        return None  # off, or badly configured: the syndication stage says which itself

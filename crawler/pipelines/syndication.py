@@ -50,6 +50,15 @@ def syndication_config(settings: BaseSettings) -> SyndicationConfig:
         raise NotConfigured(f"syndication settings: {exc}") from exc
 
 
+def stage_config(settings: BaseSettings) -> SyndicationConfig:
+    """The syndication stage's configuration; ``NotConfigured`` when the stage does not run."""
+    if not settings.getbool("SYNDICATION_ENABLED", defaults.SYNDICATION_ENABLED):
+        raise NotConfigured("SYNDICATION_ENABLED is off")
+    if not settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+        raise NotConfigured("syndication needs the store (STORAGE_ENABLED is off)")
+    return syndication_config(settings)
+
+
 def signature_scheme(config: SyndicationConfig) -> str:
     """The name under which signatures of ``config``'s parameters are stored."""
     p = SignatureParams.of(config)
@@ -81,12 +90,7 @@ class SyndicationPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        if not settings.getbool("SYNDICATION_ENABLED", defaults.SYNDICATION_ENABLED):
-            raise NotConfigured("SYNDICATION_ENABLED is off")
-        if not settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
-            raise NotConfigured("syndication needs the store (STORAGE_ENABLED is off)")
-        return cls(crawler, syndication_config(settings))
+        return cls(crawler, stage_config(crawler.settings))
 
     def open_spider(self) -> None:
         self.store = SyndicationStore(acquire_store(self.crawler))
