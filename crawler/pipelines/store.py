@@ -34,19 +34,15 @@ class StorePipeline:
         self.failure: str | None = None
         self.closing: asyncio.Future[None] | None = None
         self.writer: BatchWriter | None = None
-        self.batch_size = defaults.STORE_BATCH_SIZE
-        self.batch_seconds = defaults.STORE_BATCH_SECONDS
+        settings = crawler.settings
+        self.batch_size = settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE)
+        self.batch_seconds = settings.getfloat("STORE_BATCH_SECONDS", defaults.STORE_BATCH_SECONDS)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        if not settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
+        if not crawler.settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
             raise NotConfigured("STORAGE_ENABLED is off")
         pipeline = cls(crawler)
-        pipeline.batch_size = settings.getint("STORE_BATCH_SIZE", defaults.STORE_BATCH_SIZE)
-        pipeline.batch_seconds = settings.getfloat(
-            "STORE_BATCH_SECONDS", defaults.STORE_BATCH_SECONDS
-        )
         try:
             BatchWriter.check(pipeline.batch_size, pipeline.batch_seconds)
         except ValueError as exc:
