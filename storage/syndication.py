@@ -110,10 +110,6 @@ class SyndicationStore:
                 )
             )
 
-    def save_signature(self, version_id: int, scheme: str, data: bytes) -> None:
-        """Store a version's signature (replacing one of the same version)."""
-        self.save_signatures([(version_id, scheme, data)])
-
     def save_signatures(self, signatures: Sequence[tuple[int, str, bytes]]) -> None:
         """Store ``(version_id, scheme, data)`` signatures in one transaction (replacing any)."""
         if not signatures:
@@ -133,7 +129,7 @@ class SyndicationStore:
         pairs = list(pairs)
         with self.store.session() as session, session.begin():
             if signature is not None:
-                _upsert_signature(session, version_id, *signature)
+                _upsert_signatures(session, [(version_id, *signature)])
             if not pairs and not _has_relations(session, article_id):
                 # the common case: a text like no other, before and now; nothing to recluster
                 return ClusterChange(None, 1, None)
@@ -202,10 +198,6 @@ def _has_relations(session: Session, article_id: int) -> bool:
         select(models.ClusterMember.cluster_id).where(models.ClusterMember.article_id == article_id)
     )
     return pair is not None or member is not None
-
-
-def _upsert_signature(session: Session, version_id: int, scheme: str, data: bytes) -> None:
-    _upsert_signatures(session, [(version_id, scheme, data)])
 
 
 def _upsert_signatures(session: Session, signatures: Sequence[tuple[int, str, bytes]]) -> None:

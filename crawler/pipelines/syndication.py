@@ -124,14 +124,19 @@ class SyndicationPipeline:
             store.signature_records(self.scheme), self.config, text_of=self._text_of
         )
         signed = 0
+        made: list[tuple[int, str, bytes]] = []
         # versions this crawl stored before the index was first needed are signed as they
         # reach this stage, like every later one
         run_id = self.stats.get_value("storage/run_id")
         for article_id, version_id, text in store.unsigned_versions(self.scheme, skip_run=run_id):
             sketch = index.sketch(text)
-            store.save_signature(version_id, self.scheme, sketch.signature.to_bytes())
+            made.append((version_id, self.scheme, sketch.signature.to_bytes()))
+            if len(made) >= self.batch:
+                store.save_signatures(made)
+                made.clear()
             index.add(article_id, text, sketch=sketch)
             signed += 1
+        store.save_signatures(made)
         return index, signed, time.perf_counter() - started
 
     def _adopt(self, index: SyndicationIndex, signed: int, seconds: float) -> None:
