@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -103,7 +105,9 @@ def test_a_bad_store_batch_setting_fails_clearly(tmp_path: Path, setting: str, n
         assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["crawl"], ["serve-snapshot"]])
+@pytest.mark.parametrize(
+    "command", [[], ["demo"], ["crawl"], ["serve-snapshot"], ["schedule"], ["workers"]]
+)
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = run([str(BIN / "crawler"), *command, "--help"], cwd=tmp_path)
     assert result.returncode == 0
@@ -169,3 +173,46 @@ def test_a_crawl_of_loopback_urls_says_how_to_allow_them(
         reasons = [r[0] for r in conn.execute("SELECT reason FROM fetches")]
     assert reasons
     assert all("ssrf: 127.0.0.1 is loopback" in r for r in reasons)
+
+
+def test_crawls_by_hand_share_the_warm_workers_of_crawler_workers(tmp_path: Path) -> None:
+    sock = tmp_path / "workers.sock"
+    log = tmp_path / "workers.log"
+    with log.open("wb") as out:
+        service = subprocess.Popen(
+            [str(BIN / "crawler"), "workers", "--socket", str(sock)],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _ in range(300):
+            if sock.exists() or service.poll() is not None:
+                break
+            time.sleep(0.05)
+        seeds = ROOT / "seeds" / "putin-india-visit.toml"
+        for name in ("a", "b"):
+            crawl = [str(BIN / "crawler"), "crawl", str(seeds), "--db", str(tmp_path / name)]
+            crawl += ["--snapshot", str(SNAPSHOT), "--set", f"EXTRACT_POOL_SOCKET={sock}"]
+            result = run(crawl, cwd=tmp_path)
+            assert result.returncode == 0, result.stderr[-2000:]
+            assert "no shared extraction workers" not in result.stderr
+    finally:
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=60) == 0, log.read_text()
+    text = log.read_text()
+    assert text.count("extraction workers started:") == 1  # the second crawl found them warm
+    pages = int(re.search(r"stopped after (\d+) pages", text).group(1))  # type: ignore[union-attr]
+    assert pages > 20
+    assert not sock.exists()
+
+
+def test_crawler_workers_names_a_socket_it_cannot_open(tmp_path: Path) -> None:
+    result = run(
+        [str(BIN / "crawler"), "workers", "--socket", str(tmp_path / "no" / "w.sock")],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "error:" in result.stderr
+    assert "w.sock: cannot listen there" in result.stderr
+    assert "Traceback" not in result.stderr

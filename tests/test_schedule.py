@@ -89,6 +89,16 @@ def test_schedule_file_errors_name_the_job_and_field(tmp_path: Path) -> None:
     bad.write_text('[[jobs]]\nseeds = "putin-india-visit"\ninterval = 60\ncron = "* * * * *"\n')
     with pytest.raises(ScheduleError, match="exactly one of 'interval' and 'cron'"):
         load_schedule(bad)
+    job = '[[jobs]]\nseeds = "putin-india-visit"\ninterval = 60\n'
+    bad.write_text(f'[scheduler]\nshared_workers = "yes"\n{job}')
+    with pytest.raises(ScheduleError, match="shared_workers must be true or false, not 'yes'"):
+        load_schedule(bad)
+    bad.write_text(f"[scheduler]\nworkers_idle_seconds = -5\n{job}")
+    with pytest.raises(ScheduleError, match="workers_idle_seconds: -5 is not a duration"):
+        load_schedule(bad)
+    bad.write_text(f'[scheduler]\nshared_workers = false\nworkers_idle_seconds = "2m"\n{job}')
+    config = load_schedule(bad)
+    assert (config.shared_workers, config.workers_idle_seconds) == (False, 120.0)
 
 
 def test_scheduled_cycles_record_changes_honour_304_and_survive_a_restart(
@@ -107,6 +117,8 @@ def test_scheduled_cycles_record_changes_honour_304_and_survive_a_restart(
         wait_for(lambda: finished_runs(db) >= 4, 90, "two more scheduled crawls")
     finally:
         assert stop(scheduler) == 0, log.read_text()[-3000:]
+    # the crawls that extracted (the first, and those after the change) shared warm workers
+    assert log.read_text().count("extraction workers started:") == 1
     articles = query(db, "SELECT count(*) FROM articles")[0][0]
     changed = query(db, "SELECT count(*) FROM articles WHERE current_version = 2")[0][0]
     assert changed >= 2
@@ -260,3 +272,20 @@ def test_once_runs_what_is_due_then_nothing(
     assert second.returncode == 0
     assert "no job is due" in second.stdout
     assert query(db, "SELECT count(*) FROM crawl_runs")[0][0] == 1
+
+
+def test_crawls_get_the_shared_workers_socket_unless_their_job_sets_one() -> None:
+    from crawler.schedule import jobs
+
+    jobs.share_workers("/run/w.sock")
+    try:
+        plain = jobs.crawl_command("s.toml", "sqlite:///x.db", {"DOWNLOAD_DELAY": 1})
+        own = jobs.crawl_command("s.toml", "sqlite:///x.db", {"EXTRACT_POOL_SOCKET": ""})
+    finally:
+        jobs.share_workers(None)
+    alone = jobs.crawl_command("s.toml", "sqlite:///x.db", {})
+    assert "EXTRACT_POOL_SOCKET=/run/w.sock" in plain
+    assert "DOWNLOAD_DELAY=1" in plain
+    assert "EXTRACT_POOL_SOCKET=" in own
+    assert "EXTRACT_POOL_SOCKET=/run/w.sock" not in own
+    assert not any("EXTRACT_POOL_SOCKET" in part for part in alone)

@@ -51,6 +51,11 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by the live processes of ``pid``'s tree."""
+    return sum(_status(p).get("ticks", 0) for p in _descendants(pid)) / TICK
+
+
 def _status(pid: int) -> dict[str, int]:
     values: dict[str, int] = {}
     try:
@@ -70,6 +75,7 @@ class Proc:
     role: str
     hwm_mb: float = 0.0
     cpu: float = 0.0
+    cpu0: float = 0.0  # CPU already used when first seen (processes of the shared tree)
 
 
 @dataclass
@@ -109,7 +115,7 @@ class Run:
     def role_cpu(self) -> dict[str, float]:
         out: dict[str, float] = {}
         for proc in self.procs.values():
-            out[proc.role] = out.get(proc.role, 0.0) + proc.cpu
+            out[proc.role] = out.get(proc.role, 0.0) + proc.cpu - proc.cpu0
         return out
 
 
@@ -120,9 +126,16 @@ def run_monitored(
     env: dict[str, str] | None = None,
     progress: Callable[[], int] | None = None,
     interval: float = 0.1,
+    also: int | None = None,
 ) -> Run:
-    """Run ``argv`` to completion while sampling its process tree; raise if it fails."""
+    """Run ``argv`` to completion while sampling its process tree; raise if it fails.
+
+    ``also``: a process already running (shared extraction workers) whose tree works for the
+    command: its memory is sampled with the command's (role ``shared``) and its CPU meanwhile
+    counted in the command's.
+    """
     run = Run(argv)
+    shared0 = tree_cpu(also) if also else 0.0
     cpu0, wall0 = children_cpu(), time.perf_counter()
     busy0, own0 = machine_busy(), self_cpu()
     process = subprocess.Popen(
@@ -140,7 +153,8 @@ def run_monitored(
     reader.start()
     while not done.is_set():
         total = 0.0
-        pids = _descendants(process.pid)
+        own = _descendants(process.pid)
+        pids = own + (_descendants(also) if also else [])
         for pid in pids:
             values = _status(pid)
             if not values:
@@ -150,6 +164,8 @@ def run_monitored(
             if proc is None:
                 role = "main" if pid == process.pid else "child"
                 proc = run.procs[pid] = Proc(pid, role)
+                if pid not in own:
+                    proc.role, proc.cpu0 = "shared", values.get("ticks", 0) / TICK
             proc.hwm_mb = max(proc.hwm_mb, values.get("VmHWM", 0) / 1024)
             proc.cpu = max(proc.cpu, values.get("ticks", 0) / TICK)
         if total:
@@ -159,7 +175,7 @@ def run_monitored(
         done.wait(interval)
     reader.join()
     run.wall = time.perf_counter() - wall0
-    run.cpu = children_cpu() - cpu0
+    run.cpu = children_cpu() - cpu0 + (tree_cpu(also) - shared0 if also else 0.0)
     run.foreign_cpu = max(0.0, machine_busy() - busy0 - run.cpu - (self_cpu() - own0))
     run.returncode = process.returncode
     run.stdout = out["stdout"].decode(errors="replace")

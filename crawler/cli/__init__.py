@@ -9,6 +9,7 @@ from crawler.cli.duplicates import duplicates
 from crawler.cli.export import export
 from crawler.cli.query import articles, diff, fetches, search, stats, versions
 from crawler.cli.schedule import schedule
+from crawler.cli.workers import workers
 
 for command in (demo, crawl, serve_snapshot, articles, versions, diff, search, fetches, stats):
     main.add_command(command)
@@ -16,5 +17,6 @@ main.add_command(export)
 main.add_command(duplicates)
 main.add_command(schedule)
 main.add_command(db)
+main.add_command(workers)
 
 __all__ = ["main"]

@@ -17,6 +17,8 @@ from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.pipelines.syndication import stage_config
 from crawler.workers import ExtractionPool, PoolClosedError, available_cpus
+from crawler.workers.client import SharedPool, describe
+from crawler.workers.spec import PoolSpec
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -30,7 +32,7 @@ class CleanPipeline:
     """
 
     def __init__(
-        self, options: ExtractOptions, stats: StatsCollector, pool: ExtractionPool
+        self, options: ExtractOptions, stats: StatsCollector, pool: ExtractionPool | SharedPool
     ) -> None:
         self.options = options
         self.stats = stats
@@ -48,25 +50,30 @@ class CleanPipeline:
                 "EXTRACT_FAVOR_PRECISION", defaults.EXTRACT_FAVOR_PRECISION
             ),
         )
-        pool = ExtractionPool(
-            settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or None,
+        workers = settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or None
+        spec = PoolSpec(
+            workers,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", defaults.EXTRACT_TIMEOUT),
             memory_mb=settings.getint("EXTRACT_MEMORY_MB", defaults.EXTRACT_MEMORY_MB),
             max_tasks_per_worker=settings.getint(
                 "EXTRACT_MAX_TASKS_PER_WORKER", defaults.EXTRACT_MAX_TASKS_PER_WORKER
             ),
-            # enough queued pages that a worker finishing one finds the next waiting
-            max_pending=settings.getint("EXTRACT_MAX_PENDING", defaults.EXTRACT_MAX_PENDING)
-            or 4
-            * (settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or available_cpus()),
             options=options,
             sketch=_sketch_fields(settings),
         )
+        # enough queued pages that a worker finishing one finds the next waiting
+        max_pending = settings.getint("EXTRACT_MAX_PENDING", defaults.EXTRACT_MAX_PENDING) or None
+        socket = settings.get("EXTRACT_POOL_SOCKET", defaults.EXTRACT_POOL_SOCKET)
+        pool: ExtractionPool | SharedPool
+        if socket:
+            pool = SharedPool(socket, spec, max_pending)
+        else:
+            pool = spec.make_pool(max_pending or 4 * (workers or available_cpus()))
         return cls(options, crawl_stats(crawler), pool)
 
     async def close_spider(self) -> None:
         await self.pool.close()
-        for key, value in self.pool.stats.as_dict().items():
+        for key, value in describe(self.pool).items():
             self.stats.set_value(f"extract/pool/{key}", value)
 
     async def process_item(self, item: PageItem) -> PageItem:

@@ -5,6 +5,8 @@
 misfire_grace_seconds = 3600   # a run that starts up to this late still runs
 timeout_seconds = 3600         # default time limit of one crawl
 stop_grace_seconds = 20        # a crawl past its limit gets SIGTERM, then SIGKILL after this
+shared_workers = true          # crawls share warm extraction workers kept by the scheduler
+workers_idle_seconds = "15m"   # how long those workers outlive the last crawl
 
 [[jobs]]
 seeds = "putin-india-visit"    # a bundled collection name or a seeds file path
@@ -59,6 +61,8 @@ class ScheduleConfig:
     misfire_grace_seconds: int
     jobs: tuple[JobSpec, ...]
     stop_grace_seconds: float = 20.0
+    shared_workers: bool = True
+    workers_idle_seconds: float = 900.0
 
 
 def parse_duration(value: object, where: str) -> float:
@@ -91,6 +95,14 @@ def load_schedule(path: str | Path) -> ScheduleConfig:
     grace = int(parse_duration(head.get("misfire_grace_seconds", 3600), f"{file}: [scheduler]"))
     default_timeout = parse_duration(head.get("timeout_seconds", 3600), f"{file}: [scheduler]")
     stop_grace = parse_duration(head.get("stop_grace_seconds", 20), f"{file}: [scheduler]")
+    shared_workers = head.get("shared_workers", True)
+    if not isinstance(shared_workers, bool):
+        raise ScheduleError(
+            f"{file}: [scheduler]: shared_workers must be true or false, not {shared_workers!r}"
+        )
+    workers_idle = parse_duration(
+        head.get("workers_idle_seconds", 900), f"{file}: [scheduler] workers_idle_seconds"
+    )
     entries = doc.get("jobs")
     if not isinstance(entries, list) or not entries:
         raise ScheduleError(f"{file}: no [[jobs]] entries")
@@ -139,4 +151,4 @@ def load_schedule(path: str | Path) -> ScheduleConfig:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ScheduleError(f"{file}: duplicate job id(s) {duplicates}")
-    return ScheduleConfig(file, grace, tuple(jobs), stop_grace)
+    return ScheduleConfig(file, grace, tuple(jobs), stop_grace, shared_workers, workers_idle)

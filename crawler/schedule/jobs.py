@@ -24,12 +24,20 @@ logger = logging.getLogger(__name__)
 _children: dict[str, subprocess.Popen[bytes]] = {}
 _lock = threading.Lock()
 _stopping = threading.Event()
+_workers_socket: list[str] = []
 STOP_GRACE_SECONDS = 20.0
+
+
+def share_workers(socket: str | None) -> None:
+    """Send the crawls started from now on to the shared extraction workers at ``socket``."""
+    _workers_socket[:] = [socket] if socket else []
 
 
 def crawl_command(seeds: str, db_url: str, settings: dict[str, Any]) -> list[str]:
     """The child's command line: ``python -m crawler crawl SEEDS --due-only``."""
     command = [sys.executable, "-m", "crawler", "crawl", seeds, "--db", db_url, "--due-only"]
+    if _workers_socket:
+        settings = {"EXTRACT_POOL_SOCKET": _workers_socket[0], **settings}
     for name, value in sorted(settings.items()):
         command += ["--set", f"{name}={value}"]
     return command

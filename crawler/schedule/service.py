@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import shutil
 import signal
+import tempfile
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -84,6 +89,30 @@ class CrawlScheduler:
             "grace": self.config.stop_grace_seconds,
         }
 
+    @contextlib.contextmanager
+    def shared_workers(self) -> Iterator[None]:
+        """Keep warm extraction workers for the crawls while the scheduler runs, if configured.
+
+        Each crawl is still a child process of its own; its pages go to the scheduler's workers
+        (``EXTRACT_POOL_SOCKET``), which stay warm ``workers_idle_seconds`` after the last crawl.
+        """
+        if not self.config.shared_workers:
+            yield
+            return
+        from crawler.workers.service import PoolService
+
+        folder = Path(tempfile.mkdtemp(prefix="crawler-workers-"))
+        service = PoolService(folder / "workers.sock", self.config.workers_idle_seconds)
+        service.start_in_thread()
+        jobs.share_workers(str(service.path))
+        try:
+            yield
+        finally:
+            jobs.share_workers(None)
+            service.stop()
+            service.join(60)
+            shutil.rmtree(folder, ignore_errors=True)
+
     def run_forever(self) -> None:
         """Run in the foreground until SIGINT or SIGTERM; a running crawl is stopped cleanly."""
 
@@ -93,31 +122,33 @@ class CrawlScheduler:
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        self.scheduler.start(paused=True)
-        self._sync_jobs()
-        self.scheduler.resume()
-        logger.info("scheduler running with %d jobs", len(self.scheduler.get_jobs()))
-        try:
-            while not self._stopped.wait(1.0):
-                pass
-        finally:
-            jobs.stop_all()
-            self.scheduler.shutdown(wait=True)
-            logger.info("scheduler stopped")
+        with self.shared_workers():
+            self.scheduler.start(paused=True)
+            self._sync_jobs()
+            self.scheduler.resume()
+            logger.info("scheduler running with %d jobs", len(self.scheduler.get_jobs()))
+            try:
+                while not self._stopped.wait(1.0):
+                    pass
+            finally:
+                jobs.stop_all()
+                self.scheduler.shutdown(wait=True)
+                logger.info("scheduler stopped")
 
     def run_once(self) -> list[tuple[str, str]]:
         """Run every job that is due now, one after the other, then return."""
         self.scheduler.start(paused=True)
         results: list[tuple[str, str]] = []
         try:
-            self._sync_jobs()
-            now = dt.datetime.now(dt.UTC)
-            for job in self.scheduler.get_jobs():
-                if job.next_run_time is None or job.next_run_time > now:
-                    continue
-                results.append((job.id, jobs.run_crawl_job(**job.kwargs)))
-                after = dt.datetime.now(dt.UTC)
-                job.modify(next_run_time=job.trigger.get_next_fire_time(None, after))
+            with self.shared_workers():
+                self._sync_jobs()
+                now = dt.datetime.now(dt.UTC)
+                for job in self.scheduler.get_jobs():
+                    if job.next_run_time is None or job.next_run_time > now:
+                        continue
+                    results.append((job.id, jobs.run_crawl_job(**job.kwargs)))
+                    after = dt.datetime.now(dt.UTC)
+                    job.modify(next_run_time=job.trigger.get_next_fire_time(None, after))
         finally:
             self.scheduler.shutdown(wait=False)
         return results

@@ -7,6 +7,7 @@ were subverted through a parser bug must not be able to run code in the crawl pr
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -79,13 +80,43 @@ def receive(
     body = _read_exact(fd, body_len, deadline) if body_len else b""
     assert head is not None
     assert body is not None
+    return _decode_header(head), body
+
+
+async def read_frame(
+    reader: asyncio.StreamReader, limit: int | None = None
+) -> tuple[dict[str, Any], bytes] | None:
+    """Read one frame from a stream; ``None`` when it ended cleanly between frames.
+
+    Raises:
+        ChannelClosed: the stream ended in the middle of a frame.
+        ProtocolViolation: the frame is larger than ``limit`` or its header is not a JSON object.
+    """
+    try:
+        first = await reader.readexactly(HEADER.size)
+    except asyncio.IncompleteReadError as exc:
+        if not exc.partial:
+            return None
+        raise ChannelClosed(f"end of stream after {len(exc.partial)} bytes") from None
+    head_len, body_len = HEADER.unpack(first)
+    if limit is not None and head_len + body_len > limit:
+        raise ProtocolViolation(f"frame of {head_len + body_len} bytes exceeds {limit}")
+    try:
+        head = await reader.readexactly(head_len)
+        body = await reader.readexactly(body_len) if body_len else b""
+    except asyncio.IncompleteReadError as exc:
+        raise ChannelClosed(f"end of stream inside a frame ({exc})") from None
+    return _decode_header(head), body
+
+
+def _decode_header(head: bytes) -> dict[str, Any]:
     try:
         header = json.loads(head)
     except ValueError as exc:
         raise ProtocolViolation(f"header is not JSON: {exc}") from None
     if not isinstance(header, dict):
         raise ProtocolViolation("header is not a JSON object")
-    return header, body
+    return header
 
 
 def _read_exact(fd: int, size: int, deadline: float | None, eof_ok: bool = False) -> bytes | None:
