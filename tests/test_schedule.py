@@ -289,3 +289,25 @@ def test_crawls_get_the_shared_workers_socket_unless_their_job_sets_one() -> Non
     assert "EXTRACT_POOL_SOCKET=" in own
     assert "EXTRACT_POOL_SOCKET=/run/w.sock" not in own
     assert not any("EXTRACT_POOL_SOCKET" in part for part in alone)
+
+
+def test_a_scheduler_whose_workers_cannot_be_served_still_runs_crawls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tempfile
+
+    from crawler.schedule import jobs
+    from crawler.schedule.config import ScheduleConfig
+    from crawler.schedule.service import CrawlScheduler
+
+    deep = tmp_path / ("d" * 100)  # too long a path for a Unix socket
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    scheduler = CrawlScheduler.__new__(CrawlScheduler)
+    scheduler.config = ScheduleConfig(tmp_path / "s.toml", 60, ())
+    with scheduler.shared_workers():
+        command = jobs.crawl_command("s.toml", "sqlite:///x.db", {})
+    assert not any("EXTRACT_POOL_SOCKET" in part for part in command)
+    assert "extraction workers not shared" in caplog.text
+    assert "cannot listen there" in caplog.text
+    assert list(deep.iterdir()) == []  # its private folder is gone

@@ -99,18 +99,26 @@ class CrawlScheduler:
         if not self.config.shared_workers:
             yield
             return
-        from crawler.workers.service import PoolService
+        from crawler.workers.service import PoolService, PoolServiceError
 
         folder = Path(tempfile.mkdtemp(prefix="crawler-workers-"))
         service = PoolService(folder / "workers.sock", self.config.workers_idle_seconds)
-        service.start_in_thread()
-        jobs.share_workers(str(service.path))
         try:
-            yield
+            try:
+                service.start_in_thread()
+            except PoolServiceError as exc:
+                # crawls then start workers of their own, as they would without the service
+                logger.warning("extraction workers not shared: %s", exc)
+                yield
+                return
+            jobs.share_workers(str(service.path))
+            try:
+                yield
+            finally:
+                jobs.share_workers(None)
+                service.stop()
+                service.join(60)
         finally:
-            jobs.share_workers(None)
-            service.stop()
-            service.join(60)
             shutil.rmtree(folder, ignore_errors=True)
 
     def run_forever(self) -> None:

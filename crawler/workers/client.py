@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Self
 
 from crawler.article import Article, Rejection
 from crawler.workers import protocol
-from crawler.workers.pool import ExtractionPool, PoolClosedError, PoolStats
+from crawler.workers.pool import ExtractionPool, PoolClosedError, PoolStats, available_cpus
 from crawler.workers.spec import PoolSpec
 
 logger = logging.getLogger(__name__)
@@ -52,9 +53,11 @@ class SharedPool:
         self._waiting: dict[int, asyncio.Future[Article | Rejection]] = {}
         self._ids = itertools.count(1)
         self._local: ExtractionPool | None = None
+        self._lost: str | None = None  # why the connection to the service ended, once it has
         self._lock = asyncio.Lock()
         self._started = False
         self._closed = False
+        self._active = 0  # extract() calls not finished
         self._counts = dict.fromkeys(("submitted", "completed", "pending", "peak_pending"), 0)
 
     @property
@@ -106,7 +109,8 @@ class SharedPool:
         """Continue with workers of this crawl's own (called under ``_lock``)."""
         if self._writer is not None:
             self._writer.close()
-        self._local = self.spec.make_pool(self.max_pending)
+        workers = self.spec.size or available_cpus()
+        self._local = self.spec.make_pool(self.max_pending or 4 * workers)
         self._started = True
         await self._local.start()
 
@@ -118,22 +122,27 @@ class SharedPool:
         """
         if not self._started:
             await self.start()
-        if self._local is None:
-            assert self._space is not None
-            async with self._space:
-                try:
-                    return await self._remote(html, url)
-                except _ServiceLost as exc:
-                    async with self._lock:
-                        if self._local is None and not self._closed:
-                            logger.warning(
-                                "shared extraction workers lost (%s): starting this crawl's own",
-                                exc,
-                            )
-                            await self._go_local()
-        if self._local is None:
-            raise PoolClosedError("the extraction pool is closed")
-        return await self._local.extract(html, url)
+        self._active += 1
+        try:
+            if self._local is None:
+                assert self._space is not None
+                async with self._space:
+                    try:
+                        return await self._remote(html, url)
+                    except _ServiceLost as exc:
+                        # pages in flight go on here, even while the crawl closes
+                        async with self._lock:
+                            if self._local is None:
+                                logger.warning(
+                                    "shared extraction workers lost (%s): starting this crawl's "
+                                    "own",
+                                    exc,
+                                )
+                                await self._go_local()
+            assert self._local is not None
+            return await self._local.extract(html, url)
+        finally:
+            self._active -= 1
 
     async def _remote(self, html: str, url: str) -> Article | Rejection:
         if self._closed:
@@ -142,6 +151,9 @@ class SharedPool:
         ident = next(self._ids)
         future: asyncio.Future[Article | Rejection] = asyncio.get_running_loop().create_future()
         self._waiting[ident] = future
+        if self._lost is not None:
+            self._waiting.pop(ident)
+            raise _ServiceLost(self._lost)
         self._counts["submitted"] += 1
         self._counts["pending"] += 1
         self._counts["peak_pending"] = max(self._counts["peak_pending"], self._counts["pending"])
@@ -180,23 +192,32 @@ class SharedPool:
         except (*_BROKEN, ConnectionError) as exc:
             problem = str(exc)
         finally:
-            lost = PoolClosedError("the extraction pool is closed") if self._closed else None
+            # nothing more will be read: later pages must not be sent, earlier ones go elsewhere
+            self._lost = problem
+            if self._writer is not None:
+                self._writer.close()
             for future in self._waiting.values():
                 if not future.done():
-                    future.set_exception(lost or _ServiceLost(problem))
+                    future.set_exception(_ServiceLost(problem))
 
     @property
     def stats(self) -> PoolStats:
         """The counters of this crawl's pages (the shared workers' own are the service's)."""
-        if self._local is not None:
-            return self._local.stats
-        return PoolStats(**self._counts)
+        if self._local is None:
+            return PoolStats(**self._counts)
+        local = self._local.stats
+        return dataclasses.replace(
+            local,
+            submitted=local.submitted + self._counts["submitted"],
+            completed=local.completed + self._counts["completed"],
+            peak_pending=max(local.peak_pending, self._counts["peak_pending"]),
+        )
 
     async def close(self) -> None:
         """Finish the pages in flight, then disconnect (or close this crawl's own workers)."""
         async with self._lock:
             self._closed = True
-        while self._waiting and self._replies is not None and not self._replies.done():
+        while self._active:
             await asyncio.sleep(0.02)
         await self._disconnect()
         if self._local is not None:

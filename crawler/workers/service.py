@@ -91,9 +91,12 @@ class PoolService:
                 self.path.unlink()
             for task in list(self._starting.values()):
                 task.cancel()
-            for shared in list(self._pools.values()):
-                await shared.pool.close()
-            self._pools.clear()
+            # a pool that a crawl's hello started meanwhile is closed too
+            while self._pools or self._starting:
+                for key, shared in list(self._pools.items()):
+                    del self._pools[key]
+                    await shared.pool.close()
+                await asyncio.sleep(0)
             await server.wait_closed()
 
     def stop(self) -> None:
@@ -120,10 +123,14 @@ class PoolService:
 
         self._thread = threading.Thread(target=run, name="extraction-service", daemon=True)
         self._thread.start()
-        if not started.wait(timeout) or failure:
+        ready = started.wait(timeout)
+        if failure and isinstance(failure[0], PoolServiceError):
+            raise failure[0]
+        if not ready or failure:
+            self.stop()
             raise PoolServiceError(
                 f"cannot serve extraction workers on {self.path}: "
-                + (str(failure[0]) if failure else "timed out")
+                + (f"{type(failure[0]).__name__}: {failure[0]}" if failure else "timed out")
             )
 
     def join(self, timeout: float | None = None) -> None:
@@ -147,6 +154,8 @@ class PoolService:
             if hello[0].get("op") != "hello":
                 raise protocol.ProtocolViolation("the first frame is not hello")
             try:
+                if self._stop is not None and self._stop.is_set():
+                    raise WorkerPoolError("the extraction service is stopping")
                 spec = PoolSpec.from_dict(hello[0].get("pool"))
                 shared = await self._pool_for(spec)
             except (ValueError, WorkerPoolError) as exc:
@@ -238,22 +247,28 @@ def bind_socket(path: Path) -> socket.socket:
     Raises:
         PoolServiceError: the path is served already, or cannot be bound.
     """
-    if path.is_socket():
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(str(path))
-        except OSError:
-            path.unlink()
-        else:
-            raise PoolServiceError(f"{path}: another service already listens there")
-        finally:
-            probe.close()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        listener.bind(str(path))
-        os.chmod(path, 0o600)
+        if path.is_socket():
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(str(path))
+            except ConnectionRefusedError:
+                path.unlink()  # nobody listens: left by a service that died
+            else:
+                raise PoolServiceError(f"{path}: another service already listens there")
+            finally:
+                probe.close()
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        # created private, not made private after others could connect
+        old_umask = os.umask(0o177)
+        try:
+            listener.bind(str(path))
+        except OSError:
+            listener.close()
+            raise
+        finally:
+            os.umask(old_umask)
     except OSError as exc:
-        listener.close()
         raise PoolServiceError(f"{path}: cannot listen there ({exc.strerror or exc})") from exc
     listener.listen(128)
     listener.setblocking(False)
