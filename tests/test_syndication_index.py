@@ -50,6 +50,46 @@ def test_near_duplicate_with_edits() -> None:
     assert m.jaccard > 0.7
 
 
+def test_exact_copies_are_compared_once_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nine sites ran the same story word for word; a tenth runs it inside a longer page."""
+    from crawler.syndication import index as index_module
+
+    host = HOST.split()
+    embedded = " ".join(host[:400] + STORY.split() + host[400:])
+    texts = {f"copy{i}": STORY for i in range(9)} | {"host": embedded}
+    index = SyndicationIndex(text_of=texts.get)
+    for i in range(8):
+        index.add(f"copy{i}", STORY)
+    index.add("host", embedded)
+    calls: list[int] = []
+    real_compare = index_module.compare
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real_compare(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "compare", counting)
+    matches = index.add("copy8", STORY)
+    assert len(calls) == 2  # once for the eight identical texts, once for the host page
+    by_id = {m.doc_id: m for m in matches}
+    assert set(by_id) == {f"copy{i}" for i in range(8)} | {"host"}
+    monkeypatch.setattr(index_module, "compare", real_compare)
+    fresh = SyndicationIndex(text_of=texts.get)
+    fresh.add("copy0", STORY)
+    [alone] = fresh.add("copy8", STORY)
+    for i in range(8):
+        copy = by_id[f"copy{i}"]
+        assert (copy.relation, copy.jaccard, copy.containment) == (
+            alone.relation,
+            alone.jaccard,
+            alone.containment,
+        )
+        assert copy.passages == alone.passages
+    assert by_id["host"].relation == "partial-copy"
+
+
 def test_short_texts_are_never_indexed() -> None:
     texts = {"a": "", "b": "", "c": "one two three four five six"}
     index = SyndicationIndex(text_of=texts.get)

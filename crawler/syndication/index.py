@@ -15,7 +15,7 @@ from crawler.syndication.errors import SignatureFormatError
 from crawler.syndication.postings import Postings
 from crawler.syndication.shingles import Shingled, U64Array
 from crawler.syndication.sketch import Signature, Sketcher
-from crawler.syndication.verify import Passage, Relation, compare, relation_of
+from crawler.syndication.verify import Comparison, Passage, Relation, compare, relation_of
 
 DocId = Hashable
 TextOf = Callable[[DocId], "str | None"]
@@ -201,7 +201,7 @@ class SyndicationIndex:
         sketch = sketch or self.sketch(text)
         if sketch.shingled.word_count < self.config.min_words:
             return []
-        matches = self._query(sketch)
+        matches = self._query(sketch, text)
         self.add_record(doc_id, sketch.signature)
         return matches
 
@@ -210,7 +210,7 @@ class SyndicationIndex:
         sketch = sketch or self.sketch(text)
         if sketch.shingled.word_count < self.config.min_words:
             return []
-        return self._query(sketch)
+        return self._query(sketch, text)
 
     def remove(self, doc_id: DocId) -> None:
         """Forget ``doc_id`` (its postings are dropped at the next merge). KeyError if absent."""
@@ -279,11 +279,14 @@ class SyndicationIndex:
         ranked = sorted(chosen, key=lambda s: -chosen[s])
         return ranked[: cfg.max_candidates]
 
-    def _query(self, sketch: Sketch) -> list[Match]:
+    def _query(self, sketch: Sketch, text: str) -> list[Match]:
         cfg = self.config
         matches: list[Match] = []
         if self.text_of is None:
             raise RuntimeError("SyndicationIndex needs text_of to verify candidates")
+        # Candidates with the same text (exact copies of one story under several URLs) are
+        # shingled and compared once: the comparison is a function of the two texts alone.
+        compared: dict[str, Comparison] = {}
         for slot in self._candidates(sketch.signature):
             other_id = self._ids[slot]
             if other_id is None:
@@ -291,8 +294,11 @@ class SyndicationIndex:
             other_text = self.text_of(other_id)
             if other_text is None:
                 continue
-            other = self.sketcher.shingle(other_text)
-            cmp = compare(sketch.shingled, other, cfg.shingle_size, cfg.passage_words)
+            cmp = compared.get(other_text)
+            if cmp is None:
+                other = sketch.shingled if other_text == text else self.sketcher.shingle(other_text)
+                cmp = compare(sketch.shingled, other, cfg.shingle_size, cfg.passage_words)
+                compared[other_text] = cmp
             relation = relation_of(cmp, cfg.near_duplicate_jaccard, cfg.partial_containment)
             if relation is None:
                 continue
