@@ -13,6 +13,7 @@ from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.test import get_crawler
 
 from crawler.extract import Article, ExtractOptions, extract_article
+from crawler.workers import PoolClosedError
 from crawler.workers.client import SharedPool, describe
 from crawler.workers.service import PoolService, PoolServiceError, bind_socket
 from crawler.workers.spec import PoolSpec
@@ -101,7 +102,11 @@ async def test_a_service_that_stops_mid_crawl_loses_no_page(service: PoolService
         service.stop()
         results = await asyncio.gather(*pending)
         assert not pool.shared  # went on with workers of its own
+        # each page counted once, wherever it was extracted
+        assert pool.stats.submitted == pool.stats.completed == 5
     assert all(isinstance(r, Article) for r in results)
+    with pytest.raises(PoolClosedError):
+        await pool.extract(SMALL_PAGE, SMALL_URL)
     for _ in range(200):
         if not any(alive(pid) for pid in workers):
             break

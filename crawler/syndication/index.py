@@ -192,6 +192,9 @@ class SyndicationIndex:
     def add(self, doc_id: DocId, text: str, *, sketch: Sketch | None = None) -> list[Match]:
         """Verified matches of ``text`` among the indexed documents, then index it.
 
+        ``sketch``, when given, must be the sketch of ``text`` (``sketch(text)``, here or in a
+        worker): verification reuses its shingles for candidates with the same text.
+
         A document already indexed under ``doc_id`` (an earlier version) is removed first, so
         a new version is evaluated afresh and never matches its own previous version.
         Texts shorter than ``min_words`` are neither matched nor indexed.

@@ -120,6 +120,8 @@ class SharedPool:
         Raises:
             PoolClosedError: the pool was closed before the page could be extracted.
         """
+        if self._closed:
+            raise PoolClosedError("the extraction pool is closed")
         if not self._started:
             await self.start()
         self._active += 1
@@ -128,7 +130,8 @@ class SharedPool:
                 assert self._space is not None
                 async with self._space:
                     try:
-                        return await self._remote(html, url)
+                        if self._local is None:  # another page may have switched meanwhile
+                            return await self._remote(html, url)
                     except _ServiceLost as exc:
                         # pages in flight go on here, even while the crawl closes
                         async with self._lock:
@@ -165,7 +168,11 @@ class SharedPool:
                 await self._writer.drain()
             except ConnectionError as exc:
                 raise _ServiceLost(str(exc)) from None
-            result = await future
+            try:
+                result = await future
+            except _ServiceLost:
+                self._counts["submitted"] -= 1  # it is submitted again to this crawl's workers
+                raise
             self._counts["completed"] += 1
             return result
         finally:

@@ -64,6 +64,7 @@ class PoolService:
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._stop_asked = threading.Event()
         self.pages = 0
 
     # -- running ---------------------------------------------------------------------------
@@ -76,6 +77,8 @@ class PoolService:
         """
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        if self._stop_asked.is_set():  # stop() came before the loop existed
+            self._stop.set()
         listener = bind_socket(self.path)
         server = await asyncio.start_unix_server(self._client, sock=listener)
         reaper = asyncio.create_task(self._reap())
@@ -101,6 +104,7 @@ class PoolService:
 
     def stop(self) -> None:
         """Stop serving (from any thread; nothing happens once stopped)."""
+        self._stop_asked.set()
         if self._loop is not None and self._stop is not None:
             with contextlib.suppress(RuntimeError):  # the loop is closed: already stopped
                 self._loop.call_soon_threadsafe(self._stop.set)
@@ -259,7 +263,8 @@ def bind_socket(path: Path) -> socket.socket:
             finally:
                 probe.close()
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        # created private, not made private after others could connect
+        # created private, not made private after others could connect (the umask is the
+        # process's for this moment: the service starts before any job of the scheduler runs)
         old_umask = os.umask(0o177)
         try:
             listener.bind(str(path))
