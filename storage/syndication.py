@@ -291,9 +291,14 @@ def _recluster(
         cluster.original_article_id = int(original)
         cluster.original_reason = reason
         session.flush()
-        in_component = [p for p in pairs if p.article_id in members]
+        # each member's pairs, in one pass (a story run by n sites has n(n-1)/2 pairs)
+        own: dict[int, list[models.SyndicationPair]] = {m: [] for m in members}
+        for pair in pairs:
+            if pair.article_id in own:
+                own[pair.article_id].append(pair)
+                own[pair.other_id].append(pair)
         for member in members:
-            session.add(_membership(cluster.id, member, int(original), in_component))
+            session.add(_membership(cluster.id, member, int(original), own[member]))
         session.flush()
         _drop_empty(session, existing[1:])
         if article_id in members:
@@ -302,8 +307,9 @@ def _recluster(
 
 
 def _membership(
-    cluster_id: int, member: int, original: int, pairs: list[models.SyndicationPair]
+    cluster_id: int, member: int, original: int, own: list[models.SyndicationPair]
 ) -> models.ClusterMember:
+    """The member's row; ``own`` is every pair of the cluster that the member is in."""
     version_id = (
         select(models.Version.id)
         .join(
@@ -318,7 +324,6 @@ def _membership(
         return models.ClusterMember(
             article_id=member, cluster_id=cluster_id, version_id=version_id, relation="original"
         )
-    own = [p for p in pairs if member in (p.article_id, p.other_id)]
     with_original = [p for p in own if original in (p.article_id, p.other_id)]
     best = max(with_original or own, key=lambda p: (p.containment, p.jaccard))
     matched = best.other_id if best.article_id == member else best.article_id

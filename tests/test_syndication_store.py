@@ -77,6 +77,46 @@ def test_pairs_form_clusters_and_a_new_version_re_evaluates(db_url: str) -> None
         store.close()
 
 
+def test_each_member_names_its_closest_match_preferring_the_original(db_url: str) -> None:
+    store = Store(db_url)
+    syn = SyndicationStore(store)
+    try:
+        wire, _ = put(store, "https://wire.example/a", "wire story text", T0)
+        ids = {}
+        for n in (1, 2, 3):
+            ids[n] = put(store, f"https://site{n}.example/a", f"site {n}", T0 + dt.timedelta(n))
+
+        def rel(other: int, containment: float) -> PairRecord:
+            return PairRecord(other, "partial-copy", 0.3, containment, other, [(0, 10, 5, 15)])
+
+        syn.record_matches(ids[1][0], ids[1][1], None, [rel(wire, 0.8)])
+        syn.record_matches(ids[2][0], ids[2][1], None, [rel(ids[1][0], 0.9)])
+        change = syn.record_matches(
+            ids[3][0], ids[3][1], None, [rel(wire, 0.5), rel(ids[1][0], 0.95)]
+        )
+        assert (change.members, change.original_article_id) == (4, wire)
+        with store.session() as s:
+            rows = s.execute(
+                select(
+                    models.ClusterMember.article_id,
+                    models.ClusterMember.relation,
+                    models.ClusterMember.matched_article_id,
+                    models.ClusterMember.containment,
+                )
+            ).all()
+        members = {a: (r, m, c) for a, r, m, c in rows}
+        assert members == {
+            wire: ("original", None, None),
+            ids[1][0]: ("partial-copy", wire, 0.8),
+            # no pair with the original: its best pair
+            ids[2][0]: ("partial-copy", ids[1][0], 0.9),
+            # a pair with the original wins over a closer copy of a copy
+            ids[3][0]: ("partial-copy", wire, 0.5),
+        }
+    finally:
+        store.close()
+
+
 WORDS = " ".join(f"word{i} filler{i % 7}" for i in range(120))
 
 
