@@ -98,17 +98,20 @@ class SyndicationStore:
         with self.store.reader() as session:
             yield from session.execute(query)
 
-    def current_text(self, article_id: int) -> str | None:
-        """The text of the article's current version."""
+    def current_texts(self, article_ids: Sequence[int]) -> dict[int, str]:
+        """The texts of the articles' current versions, in one query; absent ids are left out."""
+        if not article_ids:
+            return {}
         with self.store.reader() as session:
-            return session.scalar(
-                select(models.Version.text)
-                .join(models.Article, models.Article.id == models.Version.article_id)
+            rows = session.execute(
+                select(models.Article.id, models.Version.text)
+                .join(models.Version, models.Version.article_id == models.Article.id)
                 .where(
-                    models.Article.id == article_id,
+                    models.Article.id.in_(article_ids),
                     models.Version.version == models.Article.current_version,
                 )
             )
+            return {article_id: text for article_id, text in rows}
 
     def save_signatures(self, signatures: Sequence[tuple[int, str, bytes]]) -> None:
         """Store ``(version_id, scheme, data)`` signatures in one transaction (replacing any)."""

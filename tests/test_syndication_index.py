@@ -90,6 +90,33 @@ def test_exact_copies_are_compared_once_with_the_same_result(
     assert by_id["host"].relation == "partial-copy"
 
 
+def test_texts_fetched_in_batches_give_the_same_matches() -> None:
+    from crawler.syndication import index as index_module
+
+    host = HOST.split()
+    texts = {f"site{i}": " ".join(host[: 100 + i] + STORY.split()) for i in range(70)}
+    config = SyndicationConfig(max_candidates=100)  # more than one batch of texts
+    one_by_one = SyndicationIndex(config, text_of=texts.get)
+    asked: list[list[object]] = []
+
+    def texts_of(ids: list[object]) -> dict[object, str]:
+        asked.append(ids)
+        return {i: texts[i] for i in ids if i in texts and i != "site3"}  # site3 is gone
+
+    batched = SyndicationIndex(config, texts_of=texts_of)
+    for name, body in texts.items():
+        one_by_one.add(name, body)
+        batched.add(name, body)
+    del texts["site3"]
+    expected = one_by_one.query(STORY)
+    got = batched.query(STORY)
+    assert [(m.doc_id, m.relation, m.containment) for m in got] == [
+        (m.doc_id, m.relation, m.containment) for m in expected
+    ]
+    assert len(got) == 69
+    assert max(len(ids) for ids in asked) == index_module.TEXTS_AT_ONCE
+
+
 def test_short_texts_are_never_indexed() -> None:
     texts = {"a": "", "b": "", "c": "one two three four five six"}
     index = SyndicationIndex(text_of=texts.get)

@@ -117,6 +117,22 @@ def test_each_member_names_its_closest_match_preferring_the_original(db_url: str
         store.close()
 
 
+def test_current_texts_are_read_at_once(db_url: str) -> None:
+    store = Store(db_url)
+    syn = SyndicationStore(store)
+    try:
+        first, _ = put(store, "https://a.example/1", "first text", T0)
+        second, _ = put(store, "https://a.example/2", "second text", T0)
+        put(store, "https://a.example/1", "first text, corrected", T0)
+        assert syn.current_texts([first, second, 999_999]) == {
+            first: "first text, corrected",
+            second: "second text",
+        }
+        assert syn.current_texts([]) == {}
+    finally:
+        store.close()
+
+
 WORDS = " ".join(f"word{i} filler{i % 7}" for i in range(120))
 
 

@@ -121,7 +121,7 @@ class SyndicationPipeline:
         started = time.perf_counter()
         store = self.store
         index = SyndicationIndex.from_records(
-            store.signature_records(self.scheme), self.config, text_of=self._text_of
+            store.signature_records(self.scheme), self.config, texts_of=self._texts_of
         )
         signed = 0
         made: list[tuple[int, str, bytes]] = []
@@ -176,10 +176,12 @@ class SyndicationPipeline:
                 str(getattr(exc, "orig", exc)).splitlines()[0],
             )
 
-    def _text_of(self, doc_id: Hashable) -> str | None:
+    def _texts_of(self, doc_ids: list[Hashable]) -> dict[Hashable, str]:
         # index ids are the store's article ids
         assert self.store is not None
-        return self.store.current_text(cast(int, doc_id))
+        texts: dict[Hashable, str] = {}
+        texts.update(self.store.current_texts([cast(int, d) for d in doc_ids]).items())
+        return texts
 
     def _sketch(self, index: SyndicationIndex, made: bytes | None, text: str) -> Sketch:
         """The text's sketch: the one the extraction worker made, else made here."""

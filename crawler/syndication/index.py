@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Self
 
@@ -19,6 +19,9 @@ from crawler.syndication.verify import Comparison, Passage, Relation, compare, r
 
 DocId = Hashable
 TextOf = Callable[[DocId], "str | None"]
+TextsOf = Callable[[list[DocId]], Mapping[DocId, str]]
+# candidates whose texts are fetched at once (bounds the texts held for one query)
+TEXTS_AT_ONCE = 64
 
 
 # signature record size, shingle hashes, words
@@ -98,12 +101,19 @@ class SyndicationIndex:
     * LSH bands of the whole-text MinHash propose near-duplicates, also when their anchors are
       too common to be looked up (a story syndicated to more sites than ``max_anchor_df``).
 
-    Candidates are then verified on their texts, fetched through ``text_of``.
+    Candidates are then verified on their texts, fetched through ``text_of``, or through
+    ``texts_of`` (many ids at once, missing ones left out) when given.
     """
 
-    def __init__(self, config: SyndicationConfig | None = None, text_of: TextOf | None = None):
+    def __init__(
+        self,
+        config: SyndicationConfig | None = None,
+        text_of: TextOf | None = None,
+        texts_of: TextsOf | None = None,
+    ):
         self.config = config or SyndicationConfig()
         self.text_of = text_of
+        self.texts_of = texts_of
         self.sketcher = Sketcher(self.config)
         self._anchors = Postings()
         self._bands = Postings()
@@ -121,13 +131,14 @@ class SyndicationIndex:
         records: Iterable[tuple[DocId, bytes]],
         config: SyndicationConfig | None = None,
         text_of: TextOf | None = None,
+        texts_of: TextsOf | None = None,
     ) -> Self:
         """Rebuild an index from persisted signature records, without reading any text.
 
         Raises:
             SignatureMismatchError: a record was made with other signature parameters.
         """
-        index = cls(config, text_of)
+        index = cls(config, text_of, texts_of)
         anchor_keys: list[U64Array] = []
         band_keys: list[U64Array] = []
         for doc_id, record in records:
@@ -285,18 +296,11 @@ class SyndicationIndex:
     def _query(self, sketch: Sketch, text: str) -> list[Match]:
         cfg = self.config
         matches: list[Match] = []
-        if self.text_of is None:
-            raise RuntimeError("SyndicationIndex needs text_of to verify candidates")
         # Candidates with the same text (exact copies of one story under several URLs) are
         # shingled and compared once: the comparison is a function of the two texts alone.
         compared: dict[str, Comparison] = {}
-        for slot in self._candidates(sketch.signature):
-            other_id = self._ids[slot]
-            if other_id is None:
-                continue
-            other_text = self.text_of(other_id)
-            if other_text is None:
-                continue
+        ids = [self._ids[slot] for slot in self._candidates(sketch.signature)]
+        for other_id, other_text in self._texts([i for i in ids if i is not None]):
             cmp = compared.get(other_text)
             if cmp is None:
                 other = sketch.shingled if other_text == text else self.sketcher.shingle(other_text)
@@ -317,3 +321,18 @@ class SyndicationIndex:
             )
         matches.sort(key=lambda m: (-m.containment, -m.jaccard))
         return matches
+
+    def _texts(self, ids: list[DocId]) -> Iterator[tuple[DocId, str]]:
+        """The candidates' texts, in order; ids without a text are skipped."""
+        if self.texts_of is not None:
+            for start in range(0, len(ids), TEXTS_AT_ONCE):
+                chunk = ids[start : start + TEXTS_AT_ONCE]
+                found = self.texts_of(chunk)
+                yield from ((i, found[i]) for i in chunk if i in found)
+            return
+        if self.text_of is None:
+            raise RuntimeError("SyndicationIndex needs text_of or texts_of to verify candidates")
+        for other_id in ids:
+            text = self.text_of(other_id)
+            if text is not None:
+                yield other_id, text
