@@ -254,18 +254,24 @@ def _recluster(
 ) -> ClusterChange:
     pairs = _component_pairs(session, touched)
     components = clusters(((p.article_id, p.other_id) for p in pairs), singletons=touched)
-    facts = {
-        a_id: (published, first_seen)
-        for a_id, published, first_seen in session.execute(
-            select(models.Article.id, models.Version.published, models.Article.first_seen)
-            .join(
-                models.Version,
-                (models.Version.article_id == models.Article.id)
-                & (models.Version.version == models.Article.current_version),
-            )
-            .where(models.Article.id.in_({n for c in components for n in c}))
+    facts: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
+    current: dict[int, int] = {}  # article id -> id of its current version
+    for a_id, version_id, published, first_seen in session.execute(
+        select(
+            models.Article.id,
+            models.Version.id,
+            models.Version.published,
+            models.Article.first_seen,
         )
-    }
+        .join(
+            models.Version,
+            (models.Version.article_id == models.Article.id)
+            & (models.Version.version == models.Article.current_version),
+        )
+        .where(models.Article.id.in_({n for c in components for n in c}))
+    ):
+        facts[a_id] = (published, first_seen)
+        current[a_id] = version_id
     result = ClusterChange(None, 1, None)
     for component in components:
         members = sorted(int(m) for m in component)  # type: ignore[call-overload]
@@ -301,7 +307,9 @@ def _recluster(
                 own[pair.article_id].append(pair)
                 own[pair.other_id].append(pair)
         for member in members:
-            session.add(_membership(cluster.id, member, int(original), own[member]))
+            session.add(
+                _membership(cluster.id, member, current.get(member), int(original), own[member])
+            )
         session.flush()
         _drop_empty(session, existing[1:])
         if article_id in members:
@@ -310,19 +318,13 @@ def _recluster(
 
 
 def _membership(
-    cluster_id: int, member: int, original: int, own: list[models.SyndicationPair]
+    cluster_id: int,
+    member: int,
+    version_id: int | None,
+    original: int,
+    own: list[models.SyndicationPair],
 ) -> models.ClusterMember:
     """The member's row; ``own`` is every pair of the cluster that the member is in."""
-    version_id = (
-        select(models.Version.id)
-        .join(
-            models.Article,
-            (models.Article.id == models.Version.article_id)
-            & (models.Version.version == models.Article.current_version),
-        )
-        .where(models.Article.id == member)
-        .scalar_subquery()
-    )
     if member == original:
         return models.ClusterMember(
             article_id=member, cluster_id=cluster_id, version_id=version_id, relation="original"

@@ -81,7 +81,7 @@ def test_each_member_names_its_closest_match_preferring_the_original(db_url: str
     store = Store(db_url)
     syn = SyndicationStore(store)
     try:
-        wire, _ = put(store, "https://wire.example/a", "wire story text", T0)
+        wire, wire_v = put(store, "https://wire.example/a", "wire story text", T0)
         ids = {}
         for n in (1, 2, 3):
             ids[n] = put(store, f"https://site{n}.example/a", f"site {n}", T0 + dt.timedelta(n))
@@ -102,9 +102,13 @@ def test_each_member_names_its_closest_match_preferring_the_original(db_url: str
                     models.ClusterMember.relation,
                     models.ClusterMember.matched_article_id,
                     models.ClusterMember.containment,
+                    models.ClusterMember.version_id,
                 )
             ).all()
-        members = {a: (r, m, c) for a, r, m, c in rows}
+        members = {a: (r, m, c) for a, r, m, c, _ in rows}
+        # each membership names the member's current version
+        versions = {a: v for a, *_, v in rows}
+        assert versions == {wire: wire_v} | {article: v for article, v in ids.values()}
         assert members == {
             wire: ("original", None, None),
             ids[1][0]: ("partial-copy", wire, 0.8),
