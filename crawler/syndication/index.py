@@ -112,8 +112,8 @@ class SyndicationIndex:
         texts_of: TextsOf | None = None,
     ):
         self.config = config or SyndicationConfig()
-        self.text_of = text_of
-        self.texts_of = texts_of
+        # one way to read candidates' texts: ``text_of`` is read as many single lookups
+        self.texts_of = texts_of or (_many(text_of) if text_of is not None else None)
         self.sketcher = Sketcher(self.config)
         self._anchors = Postings()
         self._bands = Postings()
@@ -324,15 +324,18 @@ class SyndicationIndex:
 
     def _texts(self, ids: list[DocId]) -> Iterator[tuple[DocId, str]]:
         """The candidates' texts, in order; ids without a text are skipped."""
-        if self.texts_of is not None:
-            for start in range(0, len(ids), TEXTS_AT_ONCE):
-                chunk = ids[start : start + TEXTS_AT_ONCE]
-                found = self.texts_of(chunk)
-                yield from ((i, found[i]) for i in chunk if i in found)
-            return
-        if self.text_of is None:
+        if self.texts_of is None:
             raise RuntimeError("SyndicationIndex needs text_of or texts_of to verify candidates")
-        for other_id in ids:
-            text = self.text_of(other_id)
-            if text is not None:
-                yield other_id, text
+        for start in range(0, len(ids), TEXTS_AT_ONCE):
+            chunk = ids[start : start + TEXTS_AT_ONCE]
+            found = self.texts_of(chunk)
+            yield from ((i, found[i]) for i in chunk if i in found)
+
+
+def _many(text_of: TextOf) -> TextsOf:
+    """``text_of`` as a lookup of many ids at once."""
+
+    def texts_of(ids: list[DocId]) -> dict[DocId, str]:
+        return {i: text for i in ids if (text := text_of(i)) is not None}
+
+    return texts_of
