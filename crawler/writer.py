@@ -86,9 +86,7 @@ class BatchWriter:
                 else:
                     _fail(batch.waiters, exc)
                 return
-            for waiter, result in zip(batch.waiters, results, strict=True):
-                if not waiter.done():
-                    waiter.set_result(result)
+            _succeed(batch.waiters, results)
         except BaseException as exc:
             _fail(batch.waiters, exc)  # never leave a fetch waiting forever
             raise
@@ -100,8 +98,7 @@ class BatchWriter:
             except Exception as exc:
                 _fail([waiter], exc)
             else:
-                if not waiter.done():
-                    waiter.set_result(result)
+                _succeed([waiter], [result])
 
 
 def _one_fetch_may_be_at_fault(exc: Exception) -> bool:
@@ -117,6 +114,12 @@ def _one_fetch_may_be_at_fault(exc: Exception) -> bool:
         "40P01",  # deadlock_detected
         "40001",  # serialization_failure
     )
+
+
+def _succeed(waiters: list[asyncio.Future[StoreResult]], results: list[StoreResult]) -> None:
+    for waiter, result in zip(waiters, results, strict=True):
+        if not waiter.done():
+            waiter.set_result(result)
 
 
 def _fail(waiters: list[asyncio.Future[StoreResult]], exc: BaseException) -> None:
