@@ -16,7 +16,7 @@ from crawler.botwall import detect_bot_wall
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.pipelines.syndication import stage_config
-from crawler.workers import ExtractionPool, PoolClosedError, available_cpus
+from crawler.workers import ExtractionPool, PoolClosedError
 from crawler.workers.client import SharedPool, describe
 from crawler.workers.spec import PoolSpec
 
@@ -50,9 +50,8 @@ class CleanPipeline:
                 "EXTRACT_FAVOR_PRECISION", defaults.EXTRACT_FAVOR_PRECISION
             ),
         )
-        workers = settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or None
         spec = PoolSpec(
-            workers,
+            settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or None,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", defaults.EXTRACT_TIMEOUT),
             memory_mb=settings.getint("EXTRACT_MEMORY_MB", defaults.EXTRACT_MEMORY_MB),
             max_tasks_per_worker=settings.getint(
@@ -61,14 +60,13 @@ class CleanPipeline:
             options=options,
             sketch=_sketch_fields(settings),
         )
-        # enough queued pages that a worker finishing one finds the next waiting
         max_pending = settings.getint("EXTRACT_MAX_PENDING", defaults.EXTRACT_MAX_PENDING) or None
         socket = settings.get("EXTRACT_POOL_SOCKET", defaults.EXTRACT_POOL_SOCKET)
         pool: ExtractionPool | SharedPool
         if socket:
             pool = SharedPool(socket, spec, max_pending)
         else:
-            pool = spec.make_pool(max_pending or 4 * (workers or available_cpus()))
+            pool = spec.make_pool(spec.crawl_pending(max_pending))
         return cls(options, crawl_stats(crawler), pool)
 
     async def close_spider(self) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Self
 
 from crawler.article import Article, Rejection
 from crawler.workers import protocol
-from crawler.workers.pool import ExtractionPool, PoolClosedError, PoolStats, available_cpus
+from crawler.workers.pool import ExtractionPool, PoolClosedError, PoolStats
 from crawler.workers.spec import PoolSpec
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class SharedPool:
                 )
                 await self._go_local()
                 return
-            self._space = asyncio.Semaphore(self.max_pending or 4 * workers)
+            self._space = asyncio.Semaphore(self.spec.crawl_pending(self.max_pending, workers))
             self._replies = asyncio.create_task(self._read_replies())
             self._started = True
 
@@ -109,8 +109,7 @@ class SharedPool:
         """Continue with workers of this crawl's own (called under ``_lock``)."""
         if self._writer is not None:
             self._writer.close()
-        workers = self.spec.size or available_cpus()
-        self._local = self.spec.make_pool(self.max_pending or 4 * workers)
+        self._local = self.spec.make_pool(self.spec.crawl_pending(self.max_pending))
         self._started = True
         await self._local.start()
 

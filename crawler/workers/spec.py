@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.article import ExtractOptions
-from crawler.workers.pool import ExtractionPool
+from crawler.workers.pool import ExtractionPool, available_cpus
 
 _NUMBERS = {"timeout": float, "memory_mb": int, "max_tasks_per_worker": int}
+# Pages one crawl keeps in flight per worker: a worker that finishes one finds the next waiting.
+CRAWL_PAGES_PER_WORKER = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,11 @@ class PoolSpec:
             options=self.options,
             sketch=self.sketch,
         )
+
+    def crawl_pending(self, max_pending: int | None, workers: int | None = None) -> int:
+        """Pages one crawl keeps in flight: ``max_pending``, else a few per worker (``workers``,
+        else this spec's, else one per CPU)."""
+        return max_pending or CRAWL_PAGES_PER_WORKER * (workers or self.size or available_cpus())
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
