@@ -290,13 +290,17 @@ class ClusterRow:
 
 
 def list_clusters(session: Session, *, limit: int = 50, url: str | None = None) -> list[ClusterRow]:
-    """Syndication clusters, largest first (or the one holding the article at ``url``)."""
+    """Syndication clusters, largest first (or the one holding the article at ``url``).
+
+    A ``limit`` of 0 lists every cluster.
+    """
     ids_query = (
         select(models.ClusterMember.cluster_id)
         .group_by(models.ClusterMember.cluster_id)
         .order_by(func.count().desc(), models.ClusterMember.cluster_id)
-        .limit(max(limit, 0))
     )
+    if limit > 0:
+        ids_query = ids_query.limit(limit)
     if url is not None:
         article = find_article(session, url)
         ids_query = select(models.ClusterMember.cluster_id).where(
@@ -337,6 +341,34 @@ def list_clusters(session: Session, *, limit: int = 50, url: str | None = None) 
     for cluster in by_cluster.values():
         cluster.members.sort(key=lambda m: (m.relation != "original", -(m.containment or 0)))
     return [by_cluster[i] for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSummary:
+    """The store's syndication clusters in three figures."""
+
+    clusters: int
+    pages: int
+    largest: int
+
+
+def cluster_summary(session: Session) -> ClusterSummary:
+    """How many clusters the store holds, how many pages are in them, and the largest's size."""
+    sizes = (
+        select(func.count().label("size"))
+        .select_from(models.ClusterMember)
+        .group_by(models.ClusterMember.cluster_id)
+        .subquery()
+    )
+    clusters, pages, largest = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(sizes.c.size), 0),
+            func.coalesce(func.max(sizes.c.size), 0),
+        ).select_from(sizes)
+    ).one()
+    # PostgreSQL sums counts as NUMERIC, which arrives as a Decimal
+    return ClusterSummary(clusters=clusters, pages=int(pages), largest=largest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,13 @@
-"""The query commands on a real store (the committed 0.1.0 store, upgraded on open)."""
+"""The query commands on a real store (the committed 0.1.0 store, upgraded on open).
+
+That store predates syndication, so ``duplicates`` runs on a store with clusters built here.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,9 +15,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from crawler.cli import main
+from storage import Store
 from storage.migrate import head_revision
 from storage.queries import EXPORT_KEYS
+from storage.syndication import SyndicationStore
 from tests.conftest import ROOT
+from tests.test_syndication_store import pair, put
 
 TIME_URL = "https://time.com/6996911/modi-putin-russia-visit-friends/"
 
@@ -22,6 +29,24 @@ TIME_URL = "https://time.com/6996911/modi-putin-russia-visit-friends/"
 def store_path(tmp_path: Path) -> Path:
     path = tmp_path / "store.db"
     shutil.copy(ROOT / "tests" / "data" / "store-0.1.0.db", path)
+    return path
+
+
+@pytest.fixture
+def clustered_store(tmp_path: Path) -> Path:
+    """A store with three clusters: of four, three and two pages."""
+    path = tmp_path / "clusters.db"
+    store = Store(f"sqlite:///{path}")
+    syn = SyndicationStore(store)
+    try:
+        for n, size in enumerate((2, 4, 3)):
+            wire, _ = put(store, f"https://wire.example/{n}", f"wire story {n}", None)
+            for copy in range(1, size):
+                url = f"https://site{copy}.example/{n}"
+                article, version = put(store, url, f"copy {copy} of story {n}", None)
+                syn.record_matches(article, version, None, [pair(wire, wire)])
+    finally:
+        store.close()
     return path
 
 
@@ -80,6 +105,37 @@ def test_search_fetches_stats(store_path: Path) -> None:
     assert {e["outcome"] for e in errors} <= {"rejected", "error"}
     stats = json.loads(cli("stats", "--db", str(store_path), "--json").output)
     assert (stats["articles"], stats["versions"], stats["changed_articles"]) == (28, 31, 3)
+
+
+def test_duplicates_limit_zero_lists_every_cluster(clustered_store: Path) -> None:
+    db = str(clustered_store)
+    one = json.loads(cli("duplicates", "--db", db, "--limit", "1", "--json").output)
+    assert [len(c["members"]) for c in one] == [4]
+    every = json.loads(cli("duplicates", "--db", db, "--limit", "0", "--json").output)
+    assert [len(c["members"]) for c in every] == [4, 3, 2]
+    table = cli("duplicates", "--db", db, "--limit", "0")
+    assert table.exit_code == 0, table.output
+    assert len(re.findall(r"cluster \d+:", table.output)) == 3
+    assert "no syndication clusters" not in table.output
+
+
+def test_duplicates_summary_counts_the_whole_store(clustered_store: Path) -> None:
+    db = str(clustered_store)
+    some = cli("duplicates", "--db", db, "--limit", "1")
+    assert some.exit_code == 0, some.output
+    summary = "3 clusters, 9 pages in clusters, largest 4 pages"
+    assert f"{summary} (showing 1; --limit 0 shows all)" in some.output
+    every = cli("duplicates", "--db", db).output
+    assert every.rstrip().endswith(summary)
+    one_url = cli("duplicates", "https://wire.example/0", "--db", db)
+    assert one_url.exit_code == 0, one_url.output
+    assert "pages in clusters" not in one_url.output
+
+
+def test_duplicates_help_says_what_limit_zero_does() -> None:
+    result = cli("duplicates", "--help")
+    assert result.exit_code == 0
+    assert "0 shows them all" in " ".join(result.output.split())
 
 
 def test_export_jsonl_and_csv(store_path: Path, tmp_path: Path) -> None:

@@ -15,7 +15,13 @@ from storage import queries as q
 
 @click.command()
 @click.argument("url", required=False, callback=plain_text)
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Show at most this many clusters, the largest first; 0 shows them all.",
+)
 @db_option
 @json_option
 def duplicates(url: str | None, limit: int, db: str | None, as_json: bool) -> None:
@@ -27,6 +33,7 @@ def duplicates(url: str | None, limit: int, db: str | None, as_json: bool) -> No
     with reading(db) as session:
         clusters = q.list_clusters(session, limit=limit, url=url)
         shared = q.shared_passages(session, url) if url else []
+        summary = None if url or as_json else q.cluster_summary(session)
     if as_json:
         payload: dict[str, object] = {"clusters": [dataclasses.asdict(c) for c in clusters]}
         if url:
@@ -61,6 +68,8 @@ def duplicates(url: str | None, limit: int, db: str | None, as_json: bool) -> No
                 )
             )
         console.print(table)
+    if summary is not None:
+        console.print(_summary_line(summary, shown=len(clusters)), markup=False)
     for s in shared:
         header = Text(f"\n{s.relation} with {s.other_url}", style="bold")
         header.append(f"  (Jaccard {s.jaccard:.2f}, containment {s.containment:.2f})")
@@ -73,3 +82,13 @@ def _highlight(text: str, spans: list[tuple[int, int]]) -> Text:
     for start, end in spans:
         out.stylize("bold yellow", start, end)
     return out
+
+
+def _summary_line(summary: q.ClusterSummary, *, shown: int) -> str:
+    line = (
+        f"{summary.clusters} cluster{'' if summary.clusters == 1 else 's'}, "
+        f"{summary.pages} pages in clusters, largest {summary.largest} pages"
+    )
+    if shown < summary.clusters:
+        line += f" (showing {shown}; --limit 0 shows all)"
+    return line
