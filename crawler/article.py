@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-RejectReason = Literal["bot-wall", "not-html", "no-article", "too-short", "extractor-error"]
+RejectReason = Literal[
+    "bot-wall", "notice-page", "not-html", "no-article", "too-short", "extractor-error"
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from lxml import html as lxml_html
 from crawler.article import Article, ExtractOptions, Rejection
 from crawler.botwall import MAX_WALL_WORDS, detect_bot_wall
 from crawler.discovery.urls import acceptable_canonical
+from crawler.notices import detect_notice
 from crawler.textnorm import normalize_text, word_count
 
 __all__ = ["Article", "ExtractOptions", "Rejection", "extract_article"]
@@ -103,6 +104,9 @@ def _extract(html: str, url: str, options: ExtractOptions) -> Article | Rejectio
             return Rejection("bot-wall", wall)
     if doc is None or isinstance(doc, dict) or not text:
         return Rejection("no-article", "the extractor found no main text")
+    notice = detect_notice(text)
+    if notice:
+        return Rejection("notice-page", notice)
     if count < options.min_words:
         return Rejection(
             "too-short", f"{count} words, fewer than the minimum of {options.min_words}"

@@ -82,7 +82,7 @@ CASES: dict[str, Case] = {
     "binary-as-html": Case("/binary/random", "rejected", r"^(no-article|too-short|not-html): "),
     "empty-200": Case("/empty", "rejected", r"^no-article: empty body"),
     "png-as-html": Case("/binary/png", "rejected", r"^not-html: PNG image served as a web page"),
-    "login-wall": Case("/login-wall", "rejected", NO_ARTICLE),
+    "login-wall": Case("/login-wall", "rejected", r"^notice-page: registration notice: "),
     "bot-wall": Case("/bot-wall", "rejected", r"^bot-wall: "),
     # 9. markup that holds no article; an article nested deeper than 256 elements
     "garbage-markup": Case("/garbage-markup", "rejected", NO_ARTICLE),
