@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -186,6 +188,12 @@ class SyndicationPair(Base):
     contained_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
     passages: Mapped[str] = mapped_column(Text)
     found_at: Mapped[dt.datetime]
+    # shared text that is not boilerplate, in words; None for pairs judged by older rules
+    story_words: Mapped[int | None] = mapped_column(Integer)
+    # False when the current rules no longer count the pair: it is kept, out of every cluster
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # the judging rules' version (crawler.syndication.config.RULES_VERSION); 0 = before 0006
+    rules: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
 
 
 class FrontierEntry(Base):

@@ -187,8 +187,8 @@ def test_versions_of_the_running_crawl_are_left_to_it(db_url: str) -> None:
                 ContentRecord(content_hash(text), text, len(text.split())),
             )
         syn = SyndicationStore(store)
-        everything = {text.split()[0] for _, _, text in syn.unsigned_versions("s")}
-        earlier = {text.split()[0] for _, _, text in syn.unsigned_versions("s", skip_run=run)}
+        everything = {text.split()[0] for _, _, text, _ in syn.unsigned_versions("s")}
+        earlier = {text.split()[0] for _, _, text, _ in syn.unsigned_versions("s", skip_run=run)}
         assert (everything, earlier) == ({"before", "during"}, {"before"})
     finally:
         store.close()

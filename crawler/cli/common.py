@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from crawler.errors import CrawlerError
 
@@ -81,3 +82,31 @@ def plain_text(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         if isinstance(item, str) and any(ord(ch) < 32 and ch not in "\t" for ch in item):
             raise click.BadParameter("contains a control character", param=param)
     return value
+
+
+class progress_bar:
+    """A progress bar on stderr, shown only to a person at a terminal."""
+
+    def __init__(self, total: int, description: str) -> None:
+        self.total = total
+        self.description = description
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> Any:
+        if not err_console.is_terminal:
+            return lambda steps=1: None
+        self.bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+        )
+        self.bar.start()
+        task = self.bar.add_task(self.description, total=self.total)
+        bar = self.bar
+        return lambda steps=1: bar.advance(task, steps)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

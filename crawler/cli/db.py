@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.exc import DBAPIError
 
-from crawler.cli.common import console, db_option
+from crawler.cli.common import console, db_option, err_console, progress_bar
 from crawler.errors import StorageError
 from storage.db import make_engine, open_engine, resolve_db_url, safe_url
 
@@ -49,3 +49,69 @@ def revision(db: str | None) -> None:
         )
     finally:
         engine.dispose()
+
+
+@db.command()
+@db_option
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Judge every pair again, not only those judged by older rules (after changing "
+    "SYNDICATION_* settings, or to apply the boilerplate the store has learned since).",
+)
+@click.option(
+    "--set",
+    "-s",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A SYNDICATION_* setting for this run, as the crawl would use it (repeatable).",
+)
+def recluster(db: str | None, everything: bool, overrides: tuple[str, ...]) -> None:
+    """Judge stored syndication pairs again and rebuild the clusters.
+
+    Pairs are judged with the current rules and with the boilerplate the whole store has
+    learned, in batches that each commit: a run that stops goes on where it stopped when run
+    again. The clusters are rebuilt in one transaction at the end; a failure leaves the
+    previous ones in place. No article, version or pair is deleted.
+    """
+    from scrapy.exceptions import NotConfigured
+    from scrapy.settings import Settings
+
+    from crawler.pipelines.syndication import syndication_config
+    from crawler.syndication.config import signature_scheme
+    from storage import Store
+    from storage.recluster import judge_again, load_index
+    from storage.syndication import SyndicationStore
+
+    settings = Settings()
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("SYNDICATION_"):
+            raise click.BadParameter(
+                f"{item!r}: expected SYNDICATION_NAME=VALUE", param_hint="--set"
+            )
+        settings.set(name, value)
+    try:
+        config = syndication_config(settings)
+    except NotConfigured as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from exc
+    store = Store(db, create=False)
+    try:
+        syn = SyndicationStore(store)
+        if everything:
+            syn.mark_stale()
+        pairs = syn.pairs_to_judge()
+        err_console.print(f"loading the syndication index; {len(pairs)} pairs to judge")
+        index, signed = load_index(syn, config, signature_scheme(config))
+        with progress_bar(len(pairs), "judging pairs") as advance:
+            report = judge_again(syn, index, pairs, progress=advance)
+        clusters = syn.recluster()
+    finally:
+        store.close()
+    console.print(
+        f"{report.judged} pairs judged ({report.uncounted} rest on boilerplate or too little "
+        f"shared text and no longer count), {signed} versions signed, {clusters} clusters",
+        markup=False,
+    )

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from sqlalchemy import func, select
 
-from crawler.cli.common import db_option, err_console
+from crawler.cli.common import db_option, err_console, progress_bar
 from storage import Store, models
 from storage.queries import EXPORT_KEYS, iter_export
 
@@ -57,7 +56,7 @@ def export(fmt: str, out: Path | None, force: bool, db: str | None) -> None:
                 "w", encoding="utf-8", newline="", dir=folder, prefix=f".{out.name}.", delete=False
             )
             try:
-                with handle, _progress(total) as advance:
+                with handle, progress_bar(total, "exporting") as advance:
                     count = _write(records, handle, fmt, advance)
                 os.replace(handle.name, out)
             except BaseException:
@@ -83,30 +82,3 @@ def _write(records: Any, stream: IO[str], fmt: str, advance: Any = None) -> int:
         if advance is not None:
             advance()
     return count
-
-
-class _progress:
-    """A progress bar on stderr, shown only to a person at a terminal."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.bar: Progress | None = None
-
-    def __enter__(self) -> Any:
-        if not err_console.is_terminal:
-            return lambda: None
-        self.bar = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-        )
-        self.bar.start()
-        task = self.bar.add_task("exporting", total=self.total)
-        bar = self.bar
-        return lambda: bar.advance(task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -8,11 +8,8 @@ from __future__ import annotations
 from crawler.pipelines.clean import CleanPipeline
 from crawler.pipelines.dedup import DedupPipeline
 from crawler.pipelines.store import StorePipeline
-from crawler.pipelines.syndication import (
-    SyndicationPipeline,
-    signature_scheme,
-    syndication_config,
-)
+from crawler.pipelines.syndication import SyndicationPipeline, syndication_config
+from crawler.syndication.config import signature_scheme
 
 __all__ = [
     "CleanPipeline",

@@ -6,8 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -18,9 +17,11 @@ from crawler import defaults
 from crawler.items import PageItem
 from crawler.pipelines.common import crawl_stats
 from crawler.stores import acquire_store, release_store
-from crawler.syndication.config import SignatureParams, SyndicationConfig
+from crawler.syndication.config import SyndicationConfig, signature_scheme
+from crawler.syndication.site import site_of
 from storage import Outcome
-from storage.syndication import PairRecord, SyndicationStore
+from storage.recluster import judge_again, load_index, pair_record
+from storage.syndication import SyndicationStore
 
 if TYPE_CHECKING:
     from crawler.syndication import Sketch, SyndicationIndex
@@ -57,15 +58,6 @@ def stage_config(settings: BaseSettings) -> SyndicationConfig:
     if not settings.getbool("STORAGE_ENABLED", defaults.STORAGE_ENABLED):
         raise NotConfigured("syndication needs the store (STORAGE_ENABLED is off)")
     return syndication_config(settings)
-
-
-def signature_scheme(config: SyndicationConfig) -> str:
-    """The name under which signatures of ``config``'s parameters are stored."""
-    p = SignatureParams.of(config)
-    return (
-        f"minhash:{p.scheme}:{p.hash_name}:k{p.shingle_size}:n{p.num_perm}:s{p.seed}:"
-        f"m{p.anchor_mod}"
-    )
 
 
 class SyndicationPipeline:
@@ -115,28 +107,17 @@ class SyndicationPipeline:
         return self.index
 
     def _build_index(self) -> tuple[SyndicationIndex, int, float]:
-        from crawler.syndication import SyndicationIndex  # numpy and datasketch: on first use
-
         assert self.store is not None
         started = time.perf_counter()
-        store = self.store
-        index = SyndicationIndex.from_records(
-            store.signature_records(self.scheme), self.config, texts_of=self._texts_of
-        )
-        signed = 0
-        made: list[tuple[int, str, bytes]] = []
         # versions this crawl stored before the index was first needed are signed as they
         # reach this stage, like every later one
-        run_id = self.stats.get_value("storage/run_id")
-        for article_id, version_id, text in store.unsigned_versions(self.scheme, skip_run=run_id):
-            sketch = index.sketch(text)
-            made.append((version_id, self.scheme, sketch.signature.to_bytes()))
-            if len(made) >= self.batch:
-                store.save_signatures(made)
-                made.clear()
-            index.add(article_id, text, sketch=sketch)
-            signed += 1
-        store.save_signatures(made)
+        index, signed = load_index(
+            self.store,
+            self.config,
+            self.scheme,
+            skip_run=self.stats.get_value("storage/run_id"),
+            batch=self.batch,
+        )
         return index, signed, time.perf_counter() - started
 
     def _adopt(self, index: SyndicationIndex, signed: int, seconds: float) -> None:
@@ -154,6 +135,8 @@ class SyndicationPipeline:
     def close_spider(self) -> None:
         if self.store is not None:
             self._save_signatures()
+            if self.index is not None:
+                self._judge_again(self.index)
             release_store(self.crawler)
             self.store = None
         self.index = None
@@ -176,12 +159,35 @@ class SyndicationPipeline:
                 str(getattr(exc, "orig", exc)).splitlines()[0],
             )
 
-    def _texts_of(self, doc_ids: list[Hashable]) -> dict[Hashable, str]:
-        # index ids are the store's article ids
+    def _judge_again(self, index: SyndicationIndex) -> None:
+        """Judge again the pairs that boilerplate learned during this crawl may undo, and
+        those judged by older rules, and rebuild their clusters.
+
+        Pages of a site that arrived before its boilerplate was known may have been related
+        through it; judged again now, the clusters are those the pages give in any order.
+        """
         assert self.store is not None
-        texts: dict[Hashable, str] = {}
-        texts.update(self.store.current_texts([cast(int, d) for d in doc_ids]).items())
-        return texts
+        try:
+            pairs = self.store.pairs_to_judge(index.crossed_sites)
+            if not pairs:
+                return
+            started = time.perf_counter()
+            report = judge_again(self.store, index, pairs)
+        except SQLAlchemyError as exc:
+            logger.error(
+                "could not judge syndication pairs again (%s): the next crawl does it",
+                str(getattr(exc, "orig", exc)).splitlines()[0],
+            )
+            return
+        self.stats.set_value("syndication/rejudged", report.judged)
+        self.stats.set_value("syndication/uncounted", report.uncounted)
+        logger.info(
+            "syndication: %d pairs judged again in %.2f s (%d rest on boilerplate, %d clusters)",
+            report.judged,
+            time.perf_counter() - started,
+            report.uncounted,
+            report.clusters,
+        )
 
     def _sketch(self, index: SyndicationIndex, made: bytes | None, text: str) -> Sketch:
         """The text's sketch: the one the extraction worker made, else made here."""
@@ -210,18 +216,8 @@ class SyndicationPipeline:
         assert item.version_id is not None
         text = item.article.text
         sketch = self._sketch(index, item.article.sketch, text)
-        matches = index.add(item.article_id, text, sketch=sketch)
-        pairs = [
-            PairRecord(
-                other_id=cast(int, m.doc_id),
-                relation=m.relation,
-                jaccard=m.jaccard,
-                containment=m.containment,
-                contained_id=item.article_id if m.contained == "query" else cast(int, m.doc_id),
-                passages=[(p.a_start, p.a_end, p.b_start, p.b_end) for p in m.passages],
-            )
-            for m in matches
-        ]
+        matches = index.add(item.article_id, text, sketch=sketch, site=site_of(item.url))
+        pairs = [pair_record(item.article_id, m) for m in matches]
         signature = (self.scheme, sketch.signature.to_bytes())
         if not pairs and item.version == 1:
             # a new article like no other: no relations to replace and no cluster to redo,

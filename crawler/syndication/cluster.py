@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 class UnionFind:
@@ -60,6 +61,58 @@ def clusters(
     for a, b in pairs:
         uf.union(a, b)
     return uf.groups()
+
+
+def star_clusters(
+    edges: Iterable[tuple[Hashable, Hashable, float]],
+    key: Callable[[Hashable], Any] | None = None,
+    singletons: Iterable[Hashable] = (),
+) -> list[list[Hashable]]:
+    """Clusters in which every member is related to the cluster's centre, so none can chain.
+
+    Union-find over all relations lets one wrong edge (a page that shares a boilerplate block
+    or an aggregator that carries two stories' ledes) glue two stories together. Here a cluster
+    is a star: nodes are taken by strength (the sum of their edges' weights, the shared story
+    text), and a node becomes a centre unless it is related to a centre already; every other
+    node joins the related centre it shares most with. A page related to two stories joins one
+    of them and never merges them, and two members always share text with their centre.
+
+    The result depends on the edges, their weights and ``key`` alone (``key`` breaks ties in
+    strength, and should be a property of the node, such as its URL, not of its arrival), so
+    the same pages give the same clusters in whatever order they came.
+
+    Args:
+        edges: ``(a, b, weight)`` relations; weights are positive.
+        key: a sort key that orders nodes of equal strength (default: the node itself).
+        singletons: nodes to return as one-member clusters when they end up alone.
+    """
+    neighbours: dict[Hashable, dict[Hashable, float]] = {}
+    for a, b, weight in edges:
+        if a == b:
+            continue
+        for x, y in ((a, b), (b, a)):
+            links = neighbours.setdefault(x, {})
+            links[y] = max(weight, links.get(y, weight))
+    tie = key or (lambda node: node)
+    strength = {node: sum(links.values()) for node, links in neighbours.items()}
+    order = sorted(neighbours, key=lambda node: (-strength[node], tie(node)))
+    rank = {node: i for i, node in enumerate(order)}
+    centres: dict[Hashable, list[Hashable]] = {}
+    for node in order:
+        if not any(other in centres for other in neighbours[node]):
+            centres[node] = [node]
+    for node in order:
+        if node in centres:
+            continue
+        links = neighbours[node]
+        best = max((c for c in links if c in centres), key=lambda c: (links[c], -rank[c]))
+        centres[best].append(node)
+    out = [members for members in centres.values() if len(members) > 1]
+    alone = {m for members in centres.values() if len(members) == 1 for m in members}
+    for node in singletons:
+        if node not in neighbours or node in alone:
+            out.append([node])
+    return out
 
 
 @dataclass(frozen=True, slots=True)

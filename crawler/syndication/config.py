@@ -9,6 +9,10 @@ HashScheme = Literal["affine32", "affine64"]
 
 # how shingles are hashed: word hashes by xxh3-64, combined as a polynomial
 HASH_NAME = "xxh3_64-poly"
+# The version of the rules that judge pairs and form clusters, stored with every pair: pairs
+# judged by older rules are judged again. 1: raw containment, union-find clusters; 2: boilerplate
+# left out, a minimum of shared story text, star clusters.
+RULES_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,9 @@ class SyndicationConfig:
     candidate_min_anchors: int = 2
     candidate_min_containment: float = 0.2
     max_anchor_df: int = 200
-    max_candidates: int = 50
+    max_candidates: int = 100
+    min_shared_words: int = 40
+    boilerplate_site_pages: int = 3
 
     def __post_init__(self) -> None:
         problems = []
@@ -47,6 +53,10 @@ class SyndicationConfig:
                 problems.append(f"{f.name}={value} must not be negative")
         if self.shingle_size < 1:
             problems.append(f"shingle_size={self.shingle_size} must be at least 1")
+        if self.boilerplate_site_pages < 2:
+            problems.append(
+                f"boilerplate_site_pages={self.boilerplate_site_pages} must be at least 2"
+            )
         if self.anchor_mod < 1:
             problems.append(f"anchor_mod={self.anchor_mod} must be at least 1")
         if self.lsh_bands * self.lsh_rows > self.num_perm:
@@ -81,3 +91,12 @@ class SignatureParams:
         return cls(
             config.shingle_size, config.num_perm, config.seed, config.scheme, config.anchor_mod
         )
+
+
+def signature_scheme(config: SyndicationConfig) -> str:
+    """The name under which signatures of ``config``'s parameters are stored."""
+    p = SignatureParams.of(config)
+    return (
+        f"minhash:{p.scheme}:{p.hash_name}:k{p.shingle_size}:n{p.num_perm}:s{p.seed}:"
+        f"m{p.anchor_mod}"
+    )

@@ -10,18 +10,25 @@ from typing import Self
 import numpy as np
 import xxhash
 
+from crawler.syndication.boilerplate import NO_SITE, Repetition, repetition
 from crawler.syndication.config import SignatureParams, SyndicationConfig
 from crawler.syndication.errors import SignatureFormatError
 from crawler.syndication.postings import Postings
-from crawler.syndication.shingles import Shingled, U64Array
+from crawler.syndication.shingles import Shingled, U64Array, prose_share
 from crawler.syndication.sketch import Signature, Sketcher
 from crawler.syndication.verify import Comparison, Passage, Relation, compare, relation_of
 
 DocId = Hashable
 TextOf = Callable[[DocId], "str | None"]
 TextsOf = Callable[[list[DocId]], Mapping[DocId, str]]
+# a stored signature: (doc_id, record) or (doc_id, record, site)
+Record = tuple[DocId, bytes] | tuple[DocId, bytes, "str | None"]
 # candidates whose texts are fetched at once (bounds the texts held for one query)
 TEXTS_AT_ONCE = 64
+# below this share of purely alphabetic words a text is not prose (tables, code, binary junk)
+MIN_PROSE_SHARE = 0.4
+# texts kept shingled while pairs are judged again
+REJUDGE_CACHE = 2048
 
 
 # signature record size, shingle hashes, words
@@ -81,6 +88,8 @@ class Match:
 
     ``contained`` is ``"query"`` or ``"other"``: which of the two is the shorter text whose
     containment is reported. Passage ``a_*`` spans are in the queried text, ``b_*`` in the other.
+    ``jaccard`` and ``containment`` leave boilerplate out; ``story_words`` is the shared text
+    that is not boilerplate, in words.
     """
 
     doc_id: DocId
@@ -89,6 +98,7 @@ class Match:
     containment: float
     contained: str
     passages: tuple[Passage, ...]
+    story_words: int = 0
 
 
 class SyndicationIndex:
@@ -102,7 +112,11 @@ class SyndicationIndex:
       too common to be looked up (a story syndicated to more sites than ``max_anchor_df``).
 
     Candidates are then verified on their texts, fetched through ``text_of``, or through
-    ``texts_of`` (many ids at once, missing ones left out) when given.
+    ``texts_of`` (many ids at once, missing ones left out) when given. Each document may name
+    its site (a host name): text that a site repeats across its pages is boilerplate
+    (:mod:`crawler.syndication.boilerplate`) and does not count. Sites whose boilerplate grew
+    while documents were added are collected in ``crossed_sites``: pairs found before may rest
+    on it, and :meth:`rejudge` judges them again.
     """
 
     def __init__(
@@ -119,16 +133,20 @@ class SyndicationIndex:
         self._bands = Postings()
         self._slot_of: dict[DocId, int] = {}
         self._ids: list[DocId | None] = []
-        self._anchor_counts = np.empty(1024, dtype=np.uint32)
+        # anchors per document, clipped: only an estimate's denominator
+        self._anchor_counts = np.empty(1024, dtype=np.uint16)
         self._alive = np.zeros(1024, dtype=np.bool_)
+        self._site_of = np.zeros(1024, dtype=np.uint32)
+        self._site_codes: dict[str, int] = {}
         self._dead = 0
+        self.crossed_sites: set[str] = set()
 
     # -- building -------------------------------------------------------------------------
 
     @classmethod
     def from_records(
         cls,
-        records: Iterable[tuple[DocId, bytes]],
+        records: Iterable[Record],
         config: SyndicationConfig | None = None,
         text_of: TextOf | None = None,
         texts_of: TextsOf | None = None,
@@ -141,7 +159,7 @@ class SyndicationIndex:
         index = cls(config, text_of, texts_of)
         anchor_keys: list[U64Array] = []
         band_keys: list[U64Array] = []
-        for doc_id, record in records:
+        for doc_id, record, *site in records:
             signature = Signature.from_bytes(record, index.sketcher.params)
             if doc_id in index._slot_of:
                 index.remove(doc_id)
@@ -149,7 +167,7 @@ class SyndicationIndex:
                 continue
             anchor_keys.append(signature.anchors)
             band_keys.append(index._band_keys(signature))
-            index._new_slot(doc_id, len(signature.anchors))
+            index._new_slot(doc_id, len(signature.anchors), index._site(site[0] if site else None))
         # Postings are sorted once at the end: far faster than inserting one by one.
         slots = np.arange(len(index._ids), dtype=np.uint32)
         if anchor_keys:
@@ -167,7 +185,7 @@ class SyndicationIndex:
         shingled, signature = self.sketcher.sketch(text)
         return Sketch(shingled, signature)
 
-    def add_record(self, doc_id: DocId, record: bytes | Signature) -> bool:
+    def add_record(self, doc_id: DocId, record: bytes | Signature, site: str | None = None) -> bool:
         """Index a stored signature without verification; False if too short to index.
 
         Raises:
@@ -181,12 +199,21 @@ class SyndicationIndex:
             self.remove(doc_id)
         if record.word_count < self.config.min_words:
             return False
-        slot = self._new_slot(doc_id, len(record.anchors))
+        slot = self._new_slot(doc_id, len(record.anchors), self._site(site))
         self._anchors.add(record.anchors, slot, self._alive)
         self._bands.add(self._band_keys(record), slot, self._alive)
         return True
 
-    def _new_slot(self, doc_id: DocId, anchors: int) -> int:
+    def _site(self, site: str | None) -> int:
+        """The code of ``site`` (``NO_SITE`` for none), made on first sight."""
+        if not site:
+            return NO_SITE
+        code = self._site_codes.get(site)
+        if code is None:
+            code = self._site_codes[site] = len(self._site_codes) + 1
+        return code
+
+    def _new_slot(self, doc_id: DocId, anchors: int, site: int = NO_SITE) -> int:
         slot = len(self._ids)
         self._ids.append(doc_id)
         self._slot_of[doc_id] = slot
@@ -194,37 +221,53 @@ class SyndicationIndex:
             grow = max(1024, len(self._alive))
             self._alive = np.concatenate((self._alive, np.zeros(grow, dtype=np.bool_)))
             self._anchor_counts = np.concatenate(
-                (self._anchor_counts, np.empty(grow, dtype=np.uint32))
+                (self._anchor_counts, np.empty(grow, dtype=np.uint16))
             )
+            self._site_of = np.concatenate((self._site_of, np.zeros(grow, dtype=np.uint32)))
         self._alive[slot] = True
-        self._anchor_counts[slot] = anchors
+        self._anchor_counts[slot] = min(anchors, 0xFFFF)
+        self._site_of[slot] = site
         return slot
 
-    def add(self, doc_id: DocId, text: str, *, sketch: Sketch | None = None) -> list[Match]:
+    def add(
+        self, doc_id: DocId, text: str, *, sketch: Sketch | None = None, site: str | None = None
+    ) -> list[Match]:
         """Verified matches of ``text`` among the indexed documents, then index it.
 
         ``sketch``, when given, must be the sketch of ``text`` (``sketch(text)``, here or in a
         worker): verification reuses its shingles for candidates with the same text.
+        ``site`` is the document's site (host name), which learns that site's boilerplate.
 
         A document already indexed under ``doc_id`` (an earlier version) is removed first, so
         a new version is evaluated afresh and never matches its own previous version.
-        Texts shorter than ``min_words`` are neither matched nor indexed.
+        Texts shorter than ``min_words``, or that are not prose, are neither matched nor indexed.
         """
         if doc_id in self._slot_of:
             self.remove(doc_id)
         sketch = sketch or self.sketch(text)
-        if sketch.shingled.word_count < self.config.min_words:
+        if not self._indexable(sketch, text):
             return []
-        matches = self._query(sketch, text)
-        self.add_record(doc_id, sketch.signature)
+        code = self._site(site)
+        matches, crossed = self._query(sketch, text, code)
+        if crossed and site:
+            self.crossed_sites.add(site)
+        self.add_record(doc_id, sketch.signature, site)
         return matches
 
-    def query(self, text: str, *, sketch: Sketch | None = None) -> list[Match]:
+    def query(
+        self, text: str, *, sketch: Sketch | None = None, site: str | None = None
+    ) -> list[Match]:
         """Verified matches of ``text`` among the indexed documents, without indexing it."""
         sketch = sketch or self.sketch(text)
-        if sketch.shingled.word_count < self.config.min_words:
+        if not self._indexable(sketch, text):
             return []
-        return self._query(sketch, text)
+        return self._query(sketch, text, self._site(site))[0]
+
+    def _indexable(self, sketch: Sketch, text: str) -> bool:
+        # Tiny texts have Jaccard 1.0 with each other; tables and binary junk are not stories.
+        if sketch.shingled.word_count < self.config.min_words:
+            return False
+        return prose_share(text) >= MIN_PROSE_SHARE
 
     def remove(self, doc_id: DocId) -> None:
         """Forget ``doc_id`` (its postings are dropped at the next merge). KeyError if absent."""
@@ -272,15 +315,18 @@ class SyndicationIndex:
         ]
         return np.asarray(keys, dtype=np.uint64)
 
-    def _candidates(self, signature: Signature) -> list[int]:
+    def _candidates(self, signature: Signature, boilerplate: U64Array) -> list[int]:
         cfg = self.config
-        slots, _ = self._anchors.lookup(signature.anchors, cfg.max_anchor_df)
+        anchors = signature.anchors
+        if len(boilerplate):
+            anchors = anchors[~np.isin(anchors, boilerplate)]
+        slots, _ = self._anchors.lookup(anchors, cfg.max_anchor_df)
         chosen: dict[int, float] = {}
         if len(slots):
             uniq, shared = np.unique(slots, return_counts=True)
             keep = self._alive[uniq]
             uniq, shared = uniq[keep], shared[keep]
-            smaller = np.minimum(self._anchor_counts[uniq], len(signature.anchors))
+            smaller = np.minimum(self._anchor_counts[uniq], len(anchors))
             est = shared / np.maximum(smaller, 1)
             ok = (shared >= cfg.candidate_min_anchors) & (est >= cfg.candidate_min_containment)
             for slot, score in zip(uniq[ok].tolist(), est[ok].tolist(), strict=True):
@@ -293,34 +339,106 @@ class SyndicationIndex:
         ranked = sorted(chosen, key=lambda s: -chosen[s])
         return ranked[: cfg.max_candidates]
 
-    def _query(self, sketch: Sketch, text: str) -> list[Match]:
+    def _repetition(self, anchors: U64Array, own_site: int = NO_SITE) -> Repetition:
+        """Where ``anchors`` are repeated; ``own_site`` counts a text not indexed yet."""
+        slots, which = self._anchors.postings_of(anchors)
+        live = self._alive[slots]
+        return repetition(
+            anchors,
+            which[live],
+            self._site_of[slots[live]],
+            self.config.boilerplate_site_pages,
+            own_site,
+        )
+
+    def _anchors_of(self, shingled: Shingled) -> U64Array:
+        uniq = np.unique(shingled.hashes)
+        anchors: U64Array = uniq[uniq % np.uint64(self.config.anchor_mod) == 0]
+        return anchors
+
+    def _judge(
+        self,
+        a: Shingled,
+        b: Shingled,
+        rep_a: Repetition,
+        rep_b: Repetition,
+        site_a: int,
+        site_b: int,
+    ) -> Comparison:
+        """Compare two texts with the boilerplate of either's site left out."""
         cfg = self.config
+        boilerplate = np.union1d(rep_a.on(site_a, site_b), rep_b.on(site_a, site_b))
+        return compare(
+            a,
+            b,
+            cfg.shingle_size,
+            cfg.passage_words,
+            anchor_mod=cfg.anchor_mod,
+            boilerplate=boilerplate,
+        )
+
+    def _relation(self, cmp: Comparison) -> Relation | None:
+        cfg = self.config
+        return relation_of(
+            cmp, cfg.near_duplicate_jaccard, cfg.partial_containment, cfg.min_shared_words
+        )
+
+    def _query(self, sketch: Sketch, text: str, site: int) -> tuple[list[Match], bool]:
+        """Verified matches, and whether the text makes boilerplate of its site grow."""
         matches: list[Match] = []
-        # Candidates with the same text (exact copies of one story under several URLs) are
-        # shingled and compared once: the comparison is a function of the two texts alone.
-        compared: dict[str, Comparison] = {}
-        ids = [self._ids[slot] for slot in self._candidates(sketch.signature)]
+        own = self._repetition(sketch.signature.anchors, site)
+        # Candidates with the same text and site (exact copies of one story under several
+        # URLs) are shingled and compared once: the comparison depends on nothing else.
+        compared: dict[tuple[str, int], Comparison] = {}
+        reps: dict[str, Repetition] = {}
+        ids = [self._ids[slot] for slot in self._candidates(sketch.signature, own.on(site))]
         for other_id, other_text in self._texts([i for i in ids if i is not None]):
-            cmp = compared.get(other_text)
+            other_site = int(self._site_of[self._slot_of[other_id]])
+            cmp = compared.get((other_text, other_site))
             if cmp is None:
                 other = sketch.shingled if other_text == text else self.sketcher.shingle(other_text)
-                cmp = compare(sketch.shingled, other, cfg.shingle_size, cfg.passage_words)
-                compared[other_text] = cmp
-            relation = relation_of(cmp, cfg.near_duplicate_jaccard, cfg.partial_containment)
-            if relation is None:
-                continue
-            matches.append(
-                Match(
-                    other_id,
-                    relation,
-                    cmp.jaccard,
-                    cmp.containment,
-                    "query" if cmp.contained == "a" else "other",
-                    cmp.passages,
-                )
-            )
+                rep = reps.get(other_text)
+                if rep is None:
+                    rep = reps[other_text] = self._repetition(self._anchors_of(other))
+                cmp = self._judge(sketch.shingled, other, own, rep, site, other_site)
+                compared[(other_text, other_site)] = cmp
+            relation = self._relation(cmp)
+            if relation is not None:
+                matches.append(_match(other_id, relation, cmp))
         matches.sort(key=lambda m: (-m.containment, -m.jaccard))
-        return matches
+        return matches, bool(own.crossed.any())
+
+    def rejudge(
+        self, pairs: Iterable[tuple[DocId, DocId]]
+    ) -> Iterator[tuple[DocId, DocId, Match | None]]:
+        """Judge indexed pairs again with the boilerplate known now.
+
+        Yields ``(a, b, match)`` for every pair, where ``match`` describes ``b`` as seen from
+        ``a`` (``contained`` is ``"query"`` when ``a`` is the shorter text), or is None when the
+        two are no longer related (or either is not indexed). The result depends only on the
+        two texts and the indexed documents, never on the order documents were added.
+        """
+        cache: dict[DocId, tuple[Shingled, Repetition, int]] = {}
+        for chunk in _chunks(list(pairs), TEXTS_AT_ONCE // 2):
+            needed = {d for pair in chunk for d in pair if d in self._slot_of}
+            wanted = [d for d in needed if d not in cache]
+            # the oldest texts make room, never one this chunk needs
+            for old in [d for d in cache if d not in needed][
+                : max(0, len(cache) + len(wanted) - REJUDGE_CACHE)
+            ]:
+                del cache[old]
+            for doc_id, text in self._texts(wanted):
+                shingled = self.sketcher.shingle(text)
+                site = int(self._site_of[self._slot_of[doc_id]])
+                cache[doc_id] = (shingled, self._repetition(self._anchors_of(shingled)), site)
+            for a, b in chunk:
+                if a not in cache or b not in cache:
+                    yield a, b, None
+                    continue
+                (sa, ra, site_a), (sb, rb, site_b) = cache[a], cache[b]
+                cmp = self._judge(sa, sb, ra, rb, site_a, site_b)
+                relation = self._relation(cmp)
+                yield a, b, None if relation is None else _match(b, relation, cmp)
 
     def _texts(self, ids: list[DocId]) -> Iterator[tuple[DocId, str]]:
         """The candidates' texts, in order; ids without a text are skipped."""
@@ -330,6 +448,23 @@ class SyndicationIndex:
             chunk = ids[start : start + TEXTS_AT_ONCE]
             found = self.texts_of(chunk)
             yield from ((i, found[i]) for i in chunk if i in found)
+
+
+def _match(other_id: DocId, relation: Relation, cmp: Comparison) -> Match:
+    return Match(
+        other_id,
+        relation,
+        cmp.jaccard,
+        cmp.containment,
+        "query" if cmp.contained == "a" else "other",
+        cmp.passages,
+        cmp.story_words,
+    )
+
+
+def _chunks(items: list[tuple[DocId, DocId]], size: int) -> Iterator[list[tuple[DocId, DocId]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _many(text_of: TextOf) -> TextsOf:

@@ -77,6 +77,31 @@ class Postings:
         order = np.argsort(keys, kind="stable")
         self._keys, self._slots = keys[order], slots[order]
 
+    def postings_of(self, keys: U64Array) -> tuple[U32Array, npt.NDArray[np.int64]]:
+        """Every slot posted under ``keys``, with the index in ``keys`` of the key it is under."""
+        if not len(keys):
+            return np.empty(0, dtype=np.uint32), np.empty(0, dtype=np.int64)
+        left = np.searchsorted(self._keys, keys, side="left")
+        right = np.searchsorted(self._keys, keys, side="right")
+        counts = right - left
+        which = np.repeat(np.arange(len(keys), dtype=np.int64), counts)
+        # positions left[i], left[i]+1, ... right[i]-1 for every key, without a Python loop
+        starts = np.repeat(left - np.cumsum(counts) + counts, counts)
+        slots = self._slots[starts + np.arange(int(counts.sum()))]
+        if not self._buffer:
+            return slots, which
+        extra_slots: list[int] = []
+        extra_which: list[int] = []
+        for i, key in enumerate(keys.tolist()):
+            entry = self._buffer.get(key)
+            if entry:
+                extra_slots.extend(entry)
+                extra_which.extend([i] * len(entry))
+        return (
+            np.concatenate((slots, np.asarray(extra_slots, dtype=np.uint32))),
+            np.concatenate((which, np.asarray(extra_which, dtype=np.int64))),
+        )
+
     def lookup(self, keys: U64Array, max_df: int) -> tuple[U32Array, int]:
         """Slots of all ``keys`` with at most ``max_df`` postings, and how many keys were capped.
 
