@@ -175,7 +175,7 @@ class SyndicationPipeline:
             report = judge_again(self.store, index, pairs)
         except SQLAlchemyError as exc:
             logger.error(
-                "could not judge syndication pairs again (%s): the next crawl does it",
+                "could not judge syndication pairs again (%s): `crawler db recluster` does it",
                 str(getattr(exc, "orig", exc)).splitlines()[0],
             )
             return
