@@ -141,7 +141,8 @@ def test_judging_again_resumes_and_a_failed_recluster_keeps_the_clusters(
     syn = SyndicationStore(store)
     try:
         pairs, clusters = pairs_and_clusters(store)
-        assert len(pairs) >= 3 and len(clusters) == 1  # the chrome chained all four pages
+        assert len(pairs) >= 3
+        assert len(clusters) == 1
         stale = syn.pairs_to_judge()
         assert len(stale) == len(pairs)
         config = SyndicationConfig(min_words=30)
@@ -189,7 +190,8 @@ def test_crawler_db_recluster(tmp_path: Path) -> None:
         main, ["db", "recluster", "--db", url, "--set", "SYNDICATION_MIN_WORDS=30"]
     )
     assert result.exit_code == 0, result.output
-    assert "pairs judged" in result.output and "1 clusters" in result.output
+    assert "pairs judged" in result.output
+    assert "1 clusters" in result.output
     store = Store(url)
     try:
         assert pairs_and_clusters(store)[1] == [
@@ -205,9 +207,11 @@ def test_crawler_db_recluster(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert "1 clusters" in again.output
     bad = runner.invoke(main, ["db", "recluster", "--db", url, "--set", "DOWNLOAD_DELAY=1"])
-    assert bad.exit_code == 2 and "SYNDICATION_" in bad.output
+    assert bad.exit_code == 2
+    assert "SYNDICATION_" in bad.output
     worse = runner.invoke(
         main, ["db", "recluster", "--db", url, "--set", "SYNDICATION_MIN_WORDS=-3"]
     )
-    assert worse.exit_code == 2 and "min_words" in worse.output
+    assert worse.exit_code == 2
+    assert "min_words" in worse.output
     assert "boilerplate" in runner.invoke(main, ["db", "recluster", "--help"]).output
