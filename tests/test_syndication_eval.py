@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
-from crawler.syndication import SyndicationConfig
-from tests.syndication.evalset import EvalSet, build, realpages_dir
-from tests.syndication.scoring import score, syndication_pairs
+from crawler.syndication import SyndicationConfig, clusters
+from tests.syndication.evalset import FIRST_KINDS, EvalSet, build, realpages_dir
+from tests.syndication.hardcases import BUILDERS, NEW_SITES
+from tests.syndication.scoring import (
+    ClusterScores,
+    baseline_word3_clusters,
+    cluster_scores,
+    score,
+    syndication_pairs,
+)
+
+SPLITS = ["dev", "heldout"]
 
 
 @pytest.fixture(scope="module")
@@ -16,27 +27,84 @@ def evalset() -> EvalSet:
     return build()
 
 
+@pytest.fixture(scope="module")
+def first_cases(evalset: EvalSet) -> EvalSet:
+    # The relation floors were set on these cases; the hard cases are scored by clusters.
+    return evalset.only(FIRST_KINDS)
+
+
+def product_cluster_scores(es: EvalSet, split: str) -> ClusterScores:
+    """The current index's clusters: documents added one by one, components of its matches."""
+    pairs = syndication_pairs(es, split, SyndicationConfig())
+    return cluster_scores(es, split, clusters(pairs, es.ids(split)))
+
+
 def test_evalset_has_every_case_type(evalset: EvalSet) -> None:
     kinds = set(evalset.kind_of_group.values())
     assert {"chrome", "edit", "trim", "embed", "quote", "samechrome", "seed"} <= kinds
     labelled = len(evalset.positive_pairs()) + len(evalset.negatives)
     assert labelled >= 300
     assert set(evalset.split.values()) == {"dev", "heldout"}
+    for split in SPLITS:
+        in_split = {evalset.kind_of_group[evalset.group[d]] for d in evalset.ids(split)}
+        assert set(BUILDERS) <= in_split, split
+    # The eval test must stay well under a minute.
+    assert len(evalset.texts) <= 1600
 
 
-@pytest.mark.parametrize("split", ["dev", "heldout"])
-def test_scores_meet_the_floor(evalset: EvalSet, split: str) -> None:
-    found = syndication_pairs(evalset, split, SyndicationConfig())
-    s = score(evalset, split, found)
+def test_every_document_has_a_host(evalset: EvalSet) -> None:
+    assert set(evalset.host) == set(evalset.texts)
+    assert all(evalset.host.values())
+    assert evalset.host["seed-aljazeera-russias-putin-to-land-in-india-to"] == "aljazeera.com"
+    pages = Counter(evalset.host.values())
+    # A detector may learn a site's boilerplate from its repetition: sites carry many pages.
+    assert min(pages[f"site{s:02d}.example"] for s in NEW_SITES) >= 8
+    for g, kind in evalset.kind_of_group.items():
+        if kind == "wide":
+            hosts = {evalset.host[d] for d, dg in evalset.group.items() if dg == g}
+            assert len(hosts) >= 51, g
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_scores_meet_the_floor(first_cases: EvalSet, split: str) -> None:
+    found = syndication_pairs(first_cases, split, SyndicationConfig())
+    s = score(first_cases, split, found)
     assert s.precision >= 0.98, (s.line(), s.false_pairs[:10])
     assert s.recall_full >= 0.97, (s.line(), s.missed[:10])
     assert s.recall_partial >= 0.90, (s.line(), s.missed[:10])
-    negatives = {(a, b) if a < b else (b, a) for a, b, _ in evalset.negatives}
+    negatives = {(a, b) if a < b else (b, a) for a, b, _ in first_cases.negatives}
     assert not negatives & found
 
 
-def test_whole_text_lsh_alone_misses_partial_copies(evalset: EvalSet) -> None:
+def test_whole_text_lsh_alone_misses_partial_copies(first_cases: EvalSet) -> None:
     # The reason for anchors: without them (anchor lookups capped to nothing) embeds are lost.
-    found = syndication_pairs(evalset, "dev", SyndicationConfig(max_anchor_df=0))
-    s = score(evalset, "dev", found)
+    found = syndication_pairs(first_cases, "dev", SyndicationConfig(max_anchor_df=0))
+    s = score(first_cases, "dev", found)
     assert s.recall_partial < 0.5
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_word3_lsh_baseline_clusters_fail_on_the_hard_cases(evalset: EvalSet, split: str) -> None:
+    s = cluster_scores(evalset, split, baseline_word3_clusters(evalset, split))
+    print(f"\n{split} MinHashLSH(0.3) word 3-grams, clusters: {s.line()}")
+    print(f"  recall by kind: { {k: round(v, 3) for k, v in s.recall_by_kind.items()} }")
+    print(f"  false pairs by kinds: {list(s.false_pairs_by_kinds.items())[:6]}")
+    assert 0.0 < s.ari < 1.0
+    assert 0.0 < s.precision < 0.9
+    assert s.mixed > 0
+    assert s.largest >= 51
+    # Short copies are missed, and pages that are mostly boilerplate are merged.
+    assert s.recall_by_kind["shortcopy"] < 0.8
+    boilerplate = ("paywall", "newsletter")
+    merged = sum(n for kinds, n in s.false_pairs_by_kinds.items() if set(kinds) & {*boilerplate})
+    assert merged > 0
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_product_cluster_scores_are_reported(evalset: EvalSet, split: str) -> None:
+    s = product_cluster_scores(evalset, split)
+    print(f"\n{split} SyndicationIndex, clusters: {s.line()}")
+    print(f"  recall by kind: { {k: round(v, 3) for k, v in s.recall_by_kind.items()} }")
+    print(f"  false pairs by kinds: {list(s.false_pairs_by_kinds.items())[:6]}")
+    assert 0.0 <= s.precision <= 1.0
+    assert -1.0 <= s.ari <= 1.0

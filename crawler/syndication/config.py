@@ -44,6 +44,8 @@ class SyndicationConfig:
     max_candidates: int = 100
     min_shared_words: int = 40
     boilerplate_site_pages: int = 3
+    common_sites: int = 5
+    strong_containment: float = 0.8
 
     def __post_init__(self) -> None:
         problems = []
@@ -64,7 +66,12 @@ class SyndicationConfig:
             problems.append(f"lsh_bands*lsh_rows={rows} exceeds num_perm={self.num_perm}")
         if self.scheme not in ("affine32", "affine64"):
             problems.append(f"scheme={self.scheme!r} must be 'affine32' or 'affine64'")
-        for name in ("near_duplicate_jaccard", "partial_containment", "candidate_min_containment"):
+        for name in (
+            "near_duplicate_jaccard",
+            "partial_containment",
+            "candidate_min_containment",
+            "strong_containment",
+        ):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 problems.append(f"{name}={value} must be in (0, 1]")

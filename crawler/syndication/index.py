@@ -349,6 +349,7 @@ class SyndicationIndex:
             self._site_of[slots[live]],
             self.config.boilerplate_site_pages,
             own_site,
+            self.config.common_sites,
         )
 
     def _anchors_of(self, shingled: Shingled) -> U64Array:
@@ -365,16 +366,40 @@ class SyndicationIndex:
         site_a: int,
         site_b: int,
     ) -> Comparison:
-        """Compare two texts with the boilerplate of either's site left out."""
+        """Compare two texts with the boilerplate of either's site left out.
+
+        Text found on ``common_sites`` or more sites is either a widely run story or common
+        text (a newsletter pitch, an agency's legal notice) that sites do not repeat on every
+        page. A story's copies hold it nearly whole, so it still counts for near-duplicates and
+        for partial copies of ``strong_containment`` or more; weaker partial copies must stand
+        without it.
+        """
         cfg = self.config
         boilerplate = np.union1d(rep_a.on(site_a, site_b), rep_b.on(site_a, site_b))
-        return compare(
+        cmp = compare(
             a,
             b,
             cfg.shingle_size,
             cfg.passage_words,
             anchor_mod=cfg.anchor_mod,
             boilerplate=boilerplate,
+        )
+        if (
+            cmp.jaccard >= cfg.near_duplicate_jaccard
+            or cmp.containment >= cfg.strong_containment
+            or cmp.containment < cfg.partial_containment
+        ):
+            return cmp
+        spread = np.union1d(rep_a.spread, rep_b.spread)
+        if not len(spread):
+            return cmp
+        return compare(
+            a,
+            b,
+            cfg.shingle_size,
+            cfg.passage_words,
+            anchor_mod=cfg.anchor_mod,
+            boilerplate=np.union1d(boilerplate, spread),
         )
 
     def _relation(self, cmp: Comparison) -> Relation | None:

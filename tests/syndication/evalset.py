@@ -15,10 +15,12 @@ import pickle
 import random
 import re
 import tempfile
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import combinations
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import trafilatura
 
@@ -29,6 +31,10 @@ RECIPE = Path(__file__).with_name("recipe.json")
 SNAPSHOT = ROOT / "seeds" / "snapshots" / "putin-india-visit"
 FULL_KINDS = ("chrome", "edit", "trim")
 PARTIAL_KINDS = ("embed", "seed")
+# The kinds the relation floors were set on; hardcases.py adds the rest.
+FIRST_KINDS = (*FULL_KINDS, *PARTIAL_KINDS, "quote", "samechrome")
+# The first cases' sites; the hard cases add more (see hardcases.py).
+OLD_SITES = 20
 
 
 def realpages_dir() -> Path | None:
@@ -82,6 +88,21 @@ def load_texts(names: list[str]) -> dict[str, PageText]:
     return out
 
 
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+@cache
+def seed_hosts() -> dict[str, str]:
+    """The host of each seed snapshot article, by the same file stem as ``seed_texts``."""
+    manifest = json.loads((SNAPSHOT / "manifest.json").read_text())
+    return {
+        Path(page["files"]["2"]).stem: _host(page["url"])
+        for page in manifest["pages"]
+        if page["files"].get("2")
+    }
+
+
 @cache
 def seed_texts() -> dict[str, str]:
     """The seed snapshot's state-2 articles by file stem."""
@@ -118,19 +139,34 @@ _FOOTER = {
 _RELATED = {"en": "Related Stories", "de": "Mehr zum Thema"}
 
 
-def chrome(site: int, lang: str, rng: random.Random, headlines: list[str]) -> tuple[str, str]:
-    """Header and footer of an invented site ``site``: fixed menu and footer, varying links."""
+def site_name(site: int) -> str:
+    """The invented site's name, as its chrome spells it."""
+    return f"Site{site:02d}"
+
+
+def site_host(site: int) -> str:
+    """The invented site's host name."""
+    return f"site{site:02d}.example"
+
+
+def header(site: int, lang: str) -> str:
+    """The fixed header of site ``site``: its name and a menu shuffled once per site."""
     lang = lang if lang in _MENU else "en"
-    name = f"Site{site:02d}"
     menu = _MENU[lang].split()
     srng = random.Random(site)
     srng.shuffle(menu)
-    header = f"{name} News\n" + " | ".join(menu[: 6 + site % 5])
+    return f"{site_name(site)} News\n" + " | ".join(menu[: 6 + site % 5])
+
+
+def chrome(site: int, lang: str, rng: random.Random, headlines: list[str]) -> tuple[str, str]:
+    """Header and footer of an invented site ``site``: fixed menu and footer, varying links."""
+    lang = lang if lang in _MENU else "en"
+    name = site_name(site)
     related = "\n".join(rng.sample(headlines, k=min(4, len(headlines))))
     footer = "\n".join(
         [_RELATED[lang], related, *(f.format(y=2020 + site % 5, site=name) for f in _FOOTER[lang])]
     )
-    return header, footer
+    return header(site, lang), footer
 
 
 def with_chrome(text: str, header: str, footer: str) -> str:
@@ -230,13 +266,15 @@ class EvalSet:
     texts: dict[str, str] = field(default_factory=dict)
     group: dict[str, str] = field(default_factory=dict)
     split: dict[str, str] = field(default_factory=dict)
+    host: dict[str, str] = field(default_factory=dict)
     kind_of_group: dict[str, str] = field(default_factory=dict)
     negatives: list[tuple[str, str, str]] = field(default_factory=list)
 
-    def add(self, doc_id: str, text: str, group: str, kind: str, split: str) -> None:
+    def add(self, doc_id: str, text: str, group: str, kind: str, split: str, host: str) -> None:
         self.texts[doc_id] = text
         self.group[doc_id] = group
         self.split[doc_id] = split
+        self.host[doc_id] = host
         self.kind_of_group[group] = kind
 
     def positive_pairs(self, split: str | None = None) -> dict[tuple[str, str], str]:
@@ -254,6 +292,16 @@ class EvalSet:
     def ids(self, split: str | None = None) -> list[str]:
         return [d for d in self.texts if split is None or self.split[d] == split]
 
+    def only(self, kinds: Collection[str]) -> EvalSet:
+        """The documents of the groups of ``kinds``, in the same order, and their negatives."""
+        out = EvalSet()
+        for d, g in self.group.items():
+            kind = self.kind_of_group[g]
+            if kind in kinds:
+                out.add(d, self.texts[d], g, kind, self.split[d], self.host[d])
+        out.negatives = [n for n in self.negatives if n[2] in kinds]
+        return out
+
 
 def recipe() -> dict[str, list[dict[str, object]]]:
     """The committed recipe."""
@@ -261,15 +309,38 @@ def recipe() -> dict[str, list[dict[str, object]]]:
     return data
 
 
+def page_names(case: Mapping[str, object]) -> list[str]:
+    """The real pages a recipe case uses, whatever their role."""
+    out = []
+    for key in ("base", "host", "other", "quote_source"):
+        if key in case:
+            out.append(str(case[key]))
+    for key in ("others", "stories", "donors"):
+        value = case.get(key)
+        if isinstance(value, list):
+            out.extend(str(v) for v in value)
+    return out
+
+
 def build(include_seed: bool = True) -> EvalSet:
     """Build the evaluation set (raises FileNotFoundError without the real pages)."""
+    # hardcases builds on this module's transformations, hence the import here.
+    from tests.syndication import hardcases
+
     cases = recipe()["cases"]
     names: set[str] = set()
+    old_names: set[str] = set()
     for c in cases:
-        names.update(str(c[k]) for k in ("base", "host", "other", "quote_source") if k in c)
+        names.update(page_names(c))
+        if c["kind"] not in hardcases.BUILDERS:
+            old_names.update(page_names(c))
     texts = load_texts(sorted(names))
+    # Headlines come from the first cases' pages only, so that adding cases leaves their
+    # documents unchanged.
     heads = sorted(
-        " ".join(t.text.split()[:10]) for t in texts.values() if len(t.text.split()) > 10
+        " ".join(t.text.split()[:10])
+        for name, t in texts.items()
+        if name in old_names and len(t.text.split()) > 10
     )
     es = EvalSet()
     for n, c in enumerate(cases):
@@ -277,22 +348,27 @@ def build(include_seed: bool = True) -> EvalSet:
         kind, split, base = str(c["kind"]), str(c["split"]), str(c["base"])
         if base not in texts:
             continue
+        if kind in hardcases.BUILDERS:
+            hardcases.BUILDERS[kind](hardcases.Case(es, n, c, split, rng, texts, heads))
+            continue
         bt = texts[base]
         lang = bt.language or "en"
 
         def framed(text: str, site: int) -> str:
             return with_chrome(text, *chrome(site, lang, rng, heads))  # noqa: B023 - used at once
 
-        sites = rng.sample(range(20), 3)
+        sites = rng.sample(range(OLD_SITES), 3)
+        hosts = [site_host(s) for s in sites]
         if kind in FULL_KINDS:
-            es.add(f"{n}-orig", framed(bt.text, sites[0]), f"g{n}", kind, split)
+            es.add(f"{n}-orig", framed(bt.text, sites[0]), f"g{n}", kind, split, hosts[0])
             for k in range(int(str(c["copies"]))):
                 body = bt.text
                 if kind == "edit":
                     body = copy_edit(body, rng)
                 elif kind == "trim":
                     body = trim(copy_edit(body, rng, rate=1 / 200), rng)
-                es.add(f"{n}-copy{k}", framed(body, sites[1 + k % 2]), f"g{n}", kind, split)
+                site = 1 + k % 2
+                es.add(f"{n}-copy{k}", framed(body, sites[site]), f"g{n}", kind, split, hosts[site])
         elif kind == "embed":
             host = texts.get(str(c["host"]))
             if host is None:
@@ -300,8 +376,8 @@ def build(include_seed: bool = True) -> EvalSet:
             story = lead(bt.text, rng)
             framed_story = framed(story, sites[0])
             hosted = embed(host.text, story, len(framed_story.split()), rng)
-            es.add(f"{n}-story", framed_story, f"g{n}", kind, split)
-            es.add(f"{n}-host", framed(hosted, sites[1]), f"g{n}", kind, split)
+            es.add(f"{n}-story", framed_story, f"g{n}", kind, split, hosts[0])
+            es.add(f"{n}-host", framed(hosted, sites[1]), f"g{n}", kind, split, hosts[1])
         else:
             other = texts.get(str(c["other"]))
             if other is None:
@@ -314,15 +390,15 @@ def build(include_seed: bool = True) -> EvalSet:
                 for _ in range(1 + (rng.random() < 0.5)):
                     q = quote(src.text, rng)
                     a, b = insert_paragraph(a, q, rng), insert_paragraph(b, q, rng)
-                es.add(f"{n}-a", framed(a, sites[0]), f"g{n}a", kind, split)
-                es.add(f"{n}-b", framed(b, sites[1]), f"g{n}b", kind, split)
+                es.add(f"{n}-a", framed(a, sites[0]), f"g{n}a", kind, split, hosts[0])
+                es.add(f"{n}-b", framed(b, sites[1]), f"g{n}b", kind, split, hosts[1])
             else:  # samechrome: two different articles of one site
-                es.add(f"{n}-a", framed(a, sites[0]), f"g{n}a", kind, split)
-                es.add(f"{n}-b", framed(b, sites[0]), f"g{n}b", kind, split)
+                es.add(f"{n}-a", framed(a, sites[0]), f"g{n}a", kind, split, hosts[0])
+                es.add(f"{n}-b", framed(b, sites[0]), f"g{n}b", kind, split, hosts[0])
             es.negatives.append((f"{n}-a", f"{n}-b", kind))
     if include_seed:
-        seeds = seed_texts()
+        seeds, seed_host = seed_texts(), seed_hosts()
         for stem, text in seeds.items():
             group = "seed-ajfp" if stem.startswith(("aljazeera-", "firstpost-")) else f"s-{stem}"
-            es.add(f"seed-{stem}", text, group, "seed", "dev")
+            es.add(f"seed-{stem}", text, group, "seed", "dev", seed_host[stem])
     return es

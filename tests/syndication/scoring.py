@@ -1,13 +1,14 @@
-"""Pair precision/recall/F1 and the adjusted Rand index of a detector on an EvalSet."""
+"""Pair- and cluster-level precision/recall/F1 and the adjusted Rand index on an EvalSet."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from math import comb
 
 from crawler.syndication import SyndicationConfig, SyndicationIndex, clusters
+from crawler.syndication.shingles import shingle
 from tests.syndication.evalset import FULL_KINDS, PARTIAL_KINDS, EvalSet
 
 Pair = tuple[str, str]
@@ -119,3 +120,96 @@ def baseline_pairs(es: EvalSet, split: str | None, threshold: float = 0.5) -> se
             found.add(_norm(doc_id, str(other)))
         lsh.insert(doc_id, mh)
     return found
+
+
+@dataclass
+class ClusterScores:
+    """Cluster-level scores: pairs of documents put in one cluster against pairs in one group."""
+
+    precision: float
+    recall: float
+    f1: float
+    ari: float
+    clusters: int
+    mixed: int
+    largest: int
+    predicted_pairs: int
+    true_pairs: int
+    recall_by_kind: dict[str, float]
+    false_pairs_by_kinds: dict[tuple[str, str], int]
+
+    def line(self) -> str:
+        return (
+            f"P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f} ARI={self.ari:.3f} "
+            f"clusters={self.clusters} mixed={self.mixed} largest={self.largest} "
+            f"(predicted pairs {self.predicted_pairs}, true {self.true_pairs})"
+        )
+
+
+def cluster_scores(
+    es: EvalSet, split: str | None, predicted: Iterable[Iterable[Hashable]]
+) -> ClusterScores:
+    """Score a clustering of the split's documents against its ground-truth groups.
+
+    Documents of the split that no predicted cluster holds count as singletons; ids outside
+    the split are ignored. ``clusters`` counts predicted clusters of two or more documents,
+    ``mixed`` those holding documents of two or more groups.
+    """
+    ids = es.ids(split)
+    in_split = set(ids)
+    members = [[str(d) for d in c if str(d) in in_split] for c in predicted]
+    seen = {d for c in members for d in c}
+    members += [[d] for d in ids if d not in seen]
+    true_by_kind: Counter[str] = Counter()
+    for g, n in Counter(es.group[d] for d in ids).items():
+        true_by_kind[es.kind_of_group[g]] += comb(n, 2)
+    tp_by_kind: Counter[str] = Counter()
+    false_by_kinds: Counter[tuple[str, str]] = Counter()
+    predicted_pairs = mixed = 0
+    for c in members:
+        predicted_pairs += comb(len(c), 2)
+        per_group = Counter(es.group[d] for d in c)
+        mixed += len(per_group) > 1
+        for g, n in per_group.items():
+            tp_by_kind[es.kind_of_group[g]] += comb(n, 2)
+        groups = sorted(per_group)
+        for i, g in enumerate(groups):
+            for h in groups[i + 1 :]:
+                ka, kb = sorted((es.kind_of_group[g], es.kind_of_group[h]))
+                false_by_kinds[(ka, kb)] += per_group[g] * per_group[h]
+    tp, true_pairs = sum(tp_by_kind.values()), sum(true_by_kind.values())
+    precision = tp / predicted_pairs if predicted_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return ClusterScores(
+        precision,
+        recall,
+        f1,
+        ari({d: es.group[d] for d in ids}, members),
+        sum(len(c) > 1 for c in members),
+        mixed,
+        max((len(c) for c in members), default=0),
+        predicted_pairs,
+        true_pairs,
+        {k: tp_by_kind[k] / n for k, n in sorted(true_by_kind.items()) if n},
+        dict(false_by_kinds.most_common()),
+    )
+
+
+def baseline_word3_clusters(es: EvalSet, split: str | None) -> list[list[Hashable]]:
+    """Connected components of plain ``MinHashLSH(threshold=0.3)`` over word 3-gram shingles."""
+    from datasketch import MinHash, MinHashLSH
+
+    seed = SyndicationConfig().seed
+    lsh = MinHashLSH(threshold=0.3, num_perm=128)
+    found: set[Pair] = set()
+    ids = es.ids(split)
+    for doc_id in ids:
+        hashes = shingle(es.texts[doc_id], 3, seed).hashes
+        mh = MinHash(num_perm=128, hashfunc=int)
+        # MinHash permutes 32-bit values: keep the shingle hashes' high halves.
+        mh.update_batch((hashes >> 32).tolist())
+        for other in lsh.query(mh):
+            found.add(_norm(doc_id, str(other)))
+        lsh.insert(doc_id, mh)
+    return clusters(found, ids)
