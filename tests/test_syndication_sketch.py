@@ -117,3 +117,21 @@ def test_a_sketch_travels_as_bytes_whole() -> None:
     other = Sketcher(SyndicationConfig(seed=config.seed + 1)).params
     with pytest.raises(SignatureMismatchError):
         Sketch.from_bytes(data, other)
+
+
+def test_word_spans_are_found_when_asked_for() -> None:
+    text = "Putin lands, in  Delhi: talks begin."
+    s = shingle(text, 3, 7)
+    assert s.word_count == 6
+    assert [text[a:b] for a, b in zip(s.starts, s.ends, strict=True)] == [
+        "Putin",
+        "lands",
+        "in",
+        "Delhi",
+        "talks",
+        "begin",
+    ]
+    # NFKC changes the length ("ﬁ" is two letters): spans cannot point into the text
+    folded = shingle("the ﬁnal word of the text", 3, 7)
+    assert folded.word_count == 6
+    assert folded.starts.tolist() == [0] * 6

@@ -6,7 +6,8 @@ site that carries it. So an anchor (a sampled word 5-gram) found on ``min_pages`
 one site is that site's boilerplate, and text made of such anchors does not make two pages copies
 of each other. Counting documents alone cannot tell the two apart: a wire story run by 200 sites
 is as frequent as a footer shared by 200 pages of one site. Pool sentences that several sites
-share are caught on every site that repeats them.
+share are caught on every site that repeats them; a block that sites carry on too few pages to be
+learned is left to :mod:`crawler.syndication.cues`.
 
 The counts come from the index's postings and the site of every indexed document, which are
 rebuilt from the store's signatures and URLs: every process that opens the store learns the
@@ -34,14 +35,12 @@ class Repetition:
 
     ``anchors[keys[i]]`` is found on ``min_pages`` or more pages of site ``sites[i]``;
     ``crossed`` marks the entries that reached ``min_pages`` with the text itself.
-    ``spread`` holds the anchors found on ``common_sites`` or more sites.
     """
 
     anchors: U64Array
     keys: I64Array
     sites: U32Array
     crossed: npt.NDArray[np.bool_]
-    spread: U64Array
 
     def on(self, *sites: int) -> U64Array:
         """The anchors that are boilerplate on any of ``sites`` (sorted)."""
@@ -58,7 +57,6 @@ def repetition(
     posting_sites: U32Array,
     min_pages: int,
     own_site: int = NO_SITE,
-    common_sites: int = 0,
 ) -> Repetition:
     """Count, per anchor and site, the pages that carry each of ``anchors``.
 
@@ -69,7 +67,6 @@ def repetition(
         min_pages: pages of one site from which an anchor is that site's boilerplate.
         own_site: the site of the text itself when it is not indexed yet: it counts as one
             more page of that site for each of its anchors.
-        common_sites: sites from which an anchor is common text (0: never).
     """
     known = posting_sites != NO_SITE
     combo = (which[known] << np.int64(32)) | posting_sites[known].astype(np.int64)
@@ -81,8 +78,4 @@ def repetition(
     sites = (uniq & np.int64(0xFFFFFFFF)).astype(np.uint32)
     keep = counts >= min_pages
     crossed = (counts[keep] == min_pages) & (sites[keep] == own_site) & (own_site != NO_SITE)
-    spread = np.empty(0, dtype=np.uint64)
-    if common_sites:
-        per_anchor = np.bincount(keys, minlength=len(anchors))
-        spread = np.sort(anchors[per_anchor >= common_sites])
-    return Repetition(anchors, keys[keep], sites[keep], crossed, spread)
+    return Repetition(anchors, keys[keep], sites[keep], crossed)

@@ -44,8 +44,7 @@ class SyndicationConfig:
     max_candidates: int = 100
     min_shared_words: int = 40
     boilerplate_site_pages: int = 3
-    common_sites: int = 5
-    strong_containment: float = 0.8
+    strong_containment: float = 0.7
 
     def __post_init__(self) -> None:
         problems = []

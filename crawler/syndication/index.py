@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from typing import Self
 import numpy as np
 import xxhash
 
-from crawler.syndication.boilerplate import NO_SITE, Repetition, repetition
+from crawler.syndication.boilerplate import NO_SITE, I64Array, Repetition, U32Array, repetition
 from crawler.syndication.config import SignatureParams, SyndicationConfig
+from crawler.syndication.cues import has_cue, service_words
 from crawler.syndication.errors import SignatureFormatError
 from crawler.syndication.postings import Postings
 from crawler.syndication.shingles import Shingled, U64Array, prose_share
@@ -315,18 +317,27 @@ class SyndicationIndex:
         ]
         return np.asarray(keys, dtype=np.uint64)
 
-    def _candidates(self, signature: Signature, boilerplate: U64Array) -> list[int]:
+    def _candidates(
+        self, signature: Signature, postings: tuple[U32Array, I64Array], boilerplate: U64Array
+    ) -> list[int]:
+        """Slots worth verifying, best first, from the postings of the signature's anchors.
+
+        Anchors that are boilerplate of the text's own site, or posted by more than
+        ``max_anchor_df`` documents, propose nothing.
+        """
         cfg = self.config
         anchors = signature.anchors
-        if len(boilerplate):
-            anchors = anchors[~np.isin(anchors, boilerplate)]
-        slots, _ = self._anchors.lookup(anchors, cfg.max_anchor_df)
+        slots, which = postings
+        usable = np.bincount(which, minlength=len(anchors)) <= cfg.max_anchor_df
+        own = np.isin(anchors, boilerplate) if len(boilerplate) else np.zeros(len(anchors), bool)
+        usable &= ~own
+        slots = slots[usable[which]]
         chosen: dict[int, float] = {}
         if len(slots):
             uniq, shared = np.unique(slots, return_counts=True)
             keep = self._alive[uniq]
             uniq, shared = uniq[keep], shared[keep]
-            smaller = np.minimum(self._anchor_counts[uniq], len(anchors))
+            smaller = np.minimum(self._anchor_counts[uniq], len(anchors) - int(own.sum()))
             est = shared / np.maximum(smaller, 1)
             ok = (shared >= cfg.candidate_min_anchors) & (est >= cfg.candidate_min_containment)
             for slot, score in zip(uniq[ok].tolist(), est[ok].tolist(), strict=True):
@@ -339,9 +350,14 @@ class SyndicationIndex:
         ranked = sorted(chosen, key=lambda s: -chosen[s])
         return ranked[: cfg.max_candidates]
 
-    def _repetition(self, anchors: U64Array, own_site: int = NO_SITE) -> Repetition:
+    def _repetition(
+        self,
+        anchors: U64Array,
+        own_site: int = NO_SITE,
+        postings: tuple[U32Array, I64Array] | None = None,
+    ) -> Repetition:
         """Where ``anchors`` are repeated; ``own_site`` counts a text not indexed yet."""
-        slots, which = self._anchors.postings_of(anchors)
+        slots, which = postings or self._anchors.postings_of(anchors)
         live = self._alive[slots]
         return repetition(
             anchors,
@@ -349,7 +365,6 @@ class SyndicationIndex:
             self._site_of[slots[live]],
             self.config.boilerplate_site_pages,
             own_site,
-            self.config.common_sites,
         )
 
     def _anchors_of(self, shingled: Shingled) -> U64Array:
@@ -365,14 +380,15 @@ class SyndicationIndex:
         rep_b: Repetition,
         site_a: int,
         site_b: int,
+        text_a: str,
+        text_b: str,
     ) -> Comparison:
         """Compare two texts with the boilerplate of either's site left out.
 
-        Text found on ``common_sites`` or more sites is either a widely run story or common
-        text (a newsletter pitch, an agency's legal notice) that sites do not repeat on every
-        page. A story's copies hold it nearly whole, so it still counts for near-duplicates and
-        for partial copies of ``strong_containment`` or more; weaker partial copies must stand
-        without it.
+        A partial copy below ``strong_containment`` is judged again without service text
+        (:mod:`crawler.syndication.cues`): a newsletter or "about us" block that several sites
+        carry, each on too few pages to be learned as their boilerplate, does not make a copy,
+        and the shorter text's own service sentences do not count in its size.
         """
         cfg = self.config
         boilerplate = np.union1d(rep_a.on(site_a, site_b), rep_b.on(site_a, site_b))
@@ -386,20 +402,17 @@ class SyndicationIndex:
         )
         if (
             cmp.jaccard >= cfg.near_duplicate_jaccard
-            or cmp.containment >= cfg.strong_containment
-            or cmp.containment < cfg.partial_containment
+            or not cfg.partial_containment <= cmp.containment < cfg.strong_containment
         ):
             return cmp
-        spread = np.union1d(rep_a.spread, rep_b.spread)
-        if not len(spread):
+        shared = sum(p.words for p in cmp.passages if has_cue(text_a[p.a_start : p.a_end]))
+        own = service_words(text_a if cmp.contained == "a" else text_b)
+        if not shared and not own:
             return cmp
-        return compare(
-            a,
-            b,
-            cfg.shingle_size,
-            cfg.passage_words,
-            anchor_mod=cfg.anchor_mod,
-            boilerplate=np.union1d(boilerplate, spread),
+        size = cmp.story_words / cmp.containment - max(own, shared)
+        story = max(0, cmp.story_words - shared)
+        return dataclasses.replace(
+            cmp, containment=min(1.0, story / size) if size > 0 else 0.0, story_words=story
         )
 
     def _relation(self, cmp: Comparison) -> Relation | None:
@@ -411,12 +424,15 @@ class SyndicationIndex:
     def _query(self, sketch: Sketch, text: str, site: int) -> tuple[list[Match], bool]:
         """Verified matches, and whether the text makes boilerplate of its site grow."""
         matches: list[Match] = []
-        own = self._repetition(sketch.signature.anchors, site)
+        anchors = sketch.signature.anchors
+        postings = self._anchors.postings_of(anchors)
+        own = self._repetition(anchors, site, postings)
         # Candidates with the same text and site (exact copies of one story under several
         # URLs) are shingled and compared once: the comparison depends on nothing else.
         compared: dict[tuple[str, int], Comparison] = {}
         reps: dict[str, Repetition] = {}
-        ids = [self._ids[slot] for slot in self._candidates(sketch.signature, own.on(site))]
+        slots = self._candidates(sketch.signature, postings, own.on(site))
+        ids = [self._ids[slot] for slot in slots]
         for other_id, other_text in self._texts([i for i in ids if i is not None]):
             other_site = int(self._site_of[self._slot_of[other_id]])
             cmp = compared.get((other_text, other_site))
@@ -425,7 +441,9 @@ class SyndicationIndex:
                 rep = reps.get(other_text)
                 if rep is None:
                     rep = reps[other_text] = self._repetition(self._anchors_of(other))
-                cmp = self._judge(sketch.shingled, other, own, rep, site, other_site)
+                cmp = self._judge(
+                    sketch.shingled, other, own, rep, site, other_site, text, other_text
+                )
                 compared[(other_text, other_site)] = cmp
             relation = self._relation(cmp)
             if relation is not None:
@@ -443,7 +461,7 @@ class SyndicationIndex:
         two are no longer related (or either is not indexed). The result depends only on the
         two texts and the indexed documents, never on the order documents were added.
         """
-        cache: dict[DocId, tuple[Shingled, Repetition, int]] = {}
+        cache: dict[DocId, tuple[Shingled, Repetition, int, str]] = {}
         for chunk in _chunks(list(pairs), TEXTS_AT_ONCE // 2):
             needed = {d for pair in chunk for d in pair if d in self._slot_of}
             wanted = [d for d in needed if d not in cache]
@@ -455,13 +473,14 @@ class SyndicationIndex:
             for doc_id, text in self._texts(wanted):
                 shingled = self.sketcher.shingle(text)
                 site = int(self._site_of[self._slot_of[doc_id]])
-                cache[doc_id] = (shingled, self._repetition(self._anchors_of(shingled)), site)
+                rep = self._repetition(self._anchors_of(shingled))
+                cache[doc_id] = (shingled, rep, site, text)
             for a, b in chunk:
                 if a not in cache or b not in cache:
                     yield a, b, None
                     continue
-                (sa, ra, site_a), (sb, rb, site_b) = cache[a], cache[b]
-                cmp = self._judge(sa, sb, ra, rb, site_a, site_b)
+                (sa, ra, site_a, text_a), (sb, rb, site_b, text_b) = cache[a], cache[b]
+                cmp = self._judge(sa, sb, ra, rb, site_a, site_b, text_a, text_b)
                 relation = self._relation(cmp)
                 yield a, b, None if relation is None else _match(b, relation, cmp)
 

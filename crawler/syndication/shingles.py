@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# a word that starts with a letter, of at most 30 characters ("0x3f", "9981" and hashes are not)
-_LETTERED = re.compile(r"(?<!\w)[^\W\d_]\w{0,29}(?!\w)")
 _JUNK = re.compile(r"[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 # An odd multiplier makes the polynomial combination of word hashes a bijection per position.
 _MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -21,21 +18,60 @@ U64Array = npt.NDArray[np.uint64]
 I64Array = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True, slots=True)
 class Shingled:
-    """A text's word-shingle hashes, with each word's character span for reporting passages."""
+    """A text's word-shingle hashes, with each word's character span for reporting passages.
 
-    hashes: U64Array
-    starts: I64Array
-    ends: I64Array
+    The spans are found when first asked for: only texts that turn out to share passages, or
+    that travel between processes, need them, and finding them costs as much as the words.
+    """
+
+    __slots__ = ("_ends", "_starts", "_text", "hashes", "word_count")
+
+    def __init__(
+        self,
+        hashes: U64Array,
+        starts: I64Array | None = None,
+        ends: I64Array | None = None,
+        *,
+        word_count: int | None = None,
+        text: str | None = None,
+    ) -> None:
+        if (starts is None) != (ends is None) or (starts is None and text is None):
+            raise ValueError("Shingled needs both spans, or the text to find them in")
+        self.hashes = hashes
+        self._starts = starts
+        self._ends = ends
+        self._text = text
+        self.word_count: int = len(starts) if starts is not None else int(word_count or 0)
 
     @property
-    def word_count(self) -> int:
-        """Number of words in the text."""
-        return len(self.starts)
+    def starts(self) -> I64Array:
+        """Each word's start in the text."""
+        return self._spans()[0]
+
+    @property
+    def ends(self) -> I64Array:
+        """Each word's end in the text."""
+        return self._spans()[1]
+
+    def _spans(self) -> tuple[I64Array, I64Array]:
+        if self._starts is None or self._ends is None:
+            text = self._text or ""
+            norm = unicodedata.normalize("NFKC", text)
+            # NFKC can change lengths (ligatures): spans are reported in the caller's text only
+            # when it is stable
+            if len(norm) != len(text):
+                self._starts = np.zeros(self.word_count, dtype=np.int64)
+                self._ends = np.zeros(self.word_count, dtype=np.int64)
+            else:
+                spans = [m.span() for m in _WORD.finditer(norm)]
+                self._starts = np.fromiter((a for a, _ in spans), np.int64, count=len(spans))
+                self._ends = np.fromiter((b for _, b in spans), np.int64, count=len(spans))
+            self._text = None
+        return self._starts, self._ends
 
 
-def prose_share(text: str, sample_chars: int = 1000) -> float:
+def prose_share(text: str, sample_chars: int = 600) -> float:
     """The share of ``text``'s opening that reads as words: 0.0 for junk, near 1.0 for prose.
 
     Words must start with a letter and be of a word's length; a text that is mostly replacement or
@@ -46,8 +82,11 @@ def prose_share(text: str, sample_chars: int = 1000) -> float:
     sample = text[:sample_chars]
     if len(_JUNK.findall(sample)) * 50 > len(sample):
         return 0.0
-    words = len(_WORD.findall(sample))
-    return len(_LETTERED.findall(sample)) / words if words else 0.0
+    words = _WORD.findall(sample)
+    if not words:
+        return 0.0
+    # a word starts with a letter ("0x3f", "9981" and hashes do not) and is of a word's length
+    return sum(1 for w in words if w[0].isalpha() and len(w) <= 30) / len(words)
 
 
 def _fmix64(h: U64Array) -> U64Array:
@@ -67,22 +106,17 @@ def shingle(text: str, size: int, seed: int) -> Shingled:
     A text with fewer than ``size`` words has no shingles.
     """
     norm = unicodedata.normalize("NFKC", text)
-    spans = [(m.start(), m.end(), m.group().casefold()) for m in _WORD.finditer(norm)]
-    # NFKC can change lengths (ligatures): report spans in the caller's text only when it is stable.
-    if len(norm) != len(text):
-        spans = [(0, 0, w) for _, _, w in spans]
+    words = [w.casefold() for w in _WORD.findall(norm)]
     hash_word = xxhash.xxh3_64_intdigest
     word_hashes = np.fromiter(
-        (hash_word(w.encode(), seed) for _, _, w in spans), dtype=np.uint64, count=len(spans)
+        (hash_word(w.encode(), seed) for w in words), dtype=np.uint64, count=len(words)
     )
-    starts = np.fromiter((s for s, _, _ in spans), dtype=np.int64, count=len(spans))
-    ends = np.fromiter((e for _, e, _ in spans), dtype=np.int64, count=len(spans))
-    n = len(spans) - size + 1
+    n = len(words) - size + 1
     if n <= 0:
-        return Shingled(np.empty(0, dtype=np.uint64), starts, ends)
+        return Shingled(np.empty(0, dtype=np.uint64), word_count=len(words), text=text)
     with np.errstate(over="ignore"):
         acc = word_hashes[:n].copy()
         for j in range(1, size):
             acc = acc * _MULT + word_hashes[j : j + n]
         hashes = _fmix64(acc)
-    return Shingled(hashes, starts, ends)
+    return Shingled(hashes, word_count=len(words), text=text)
