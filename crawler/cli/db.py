@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+
 import click
 from sqlalchemy.exc import DBAPIError
 
@@ -80,17 +83,22 @@ def recluster(db: str | None, everything: bool, overrides: tuple[str, ...]) -> N
     from scrapy.settings import Settings
 
     from crawler.pipelines.syndication import syndication_config
+    from crawler.syndication import SyndicationConfig
     from crawler.syndication.config import signature_scheme
     from storage import Store
     from storage.recluster import judge_again, load_index
     from storage.syndication import SyndicationStore
 
+    known = [f"SYNDICATION_{f.name.upper()}" for f in dataclasses.fields(SyndicationConfig)]
     settings = Settings()
     for item in overrides:
         name, sep, value = item.partition("=")
-        if not sep or not name.startswith("SYNDICATION_"):
+        if not sep or name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
             raise click.BadParameter(
-                f"{item!r}: expected SYNDICATION_NAME=VALUE", param_hint="--set"
+                f"{item!r}: expected SYNDICATION_NAME=VALUE with a syndication setting{hint}",
+                param_hint="--set",
             )
         settings.set(name, value)
     try:
@@ -114,4 +122,5 @@ def recluster(db: str | None, everything: bool, overrides: tuple[str, ...]) -> N
         f"{report.judged} pairs judged ({report.uncounted} rest on boilerplate or too little "
         f"shared text and no longer count), {signed} versions signed, {clusters} clusters",
         markup=False,
+        soft_wrap=True,
     )

@@ -30,21 +30,32 @@ logger = logging.getLogger(__name__)
 
 
 def syndication_config(settings: BaseSettings) -> SyndicationConfig:
-    """A :class:`SyndicationConfig` from the ``SYNDICATION_<FIELD>`` settings."""
+    """A :class:`SyndicationConfig` from the ``SYNDICATION_<FIELD>`` settings.
+
+    Raises:
+        NotConfigured: a value is not of its setting's type, or out of its range; the message
+            names the setting and the value.
+    """
     values: dict[str, Any] = {}
     for spec in dataclasses.fields(SyndicationConfig):
         name = f"SYNDICATION_{spec.name.upper()}"
         if settings.get(name) is None:
             continue
         default = getattr(SyndicationConfig(), spec.name)
-        if isinstance(default, bool):
-            values[spec.name] = settings.getbool(name)
-        elif isinstance(default, int):
-            values[spec.name] = settings.getint(name)
-        elif isinstance(default, float):
-            values[spec.name] = settings.getfloat(name)
-        else:
-            values[spec.name] = str(settings.get(name))
+        try:
+            if isinstance(default, bool):
+                values[spec.name] = settings.getbool(name)
+            elif isinstance(default, int):
+                values[spec.name] = settings.getint(name)
+            elif isinstance(default, float):
+                values[spec.name] = settings.getfloat(name)
+            else:
+                values[spec.name] = str(settings.get(name))
+        except ValueError:
+            kind = {int: "an integer", float: "a number"}.get(type(default), "a yes/no value")
+            raise NotConfigured(
+                f"syndication settings: {name}={settings.get(name)!r} is not {kind}"
+            ) from None
     try:
         return SyndicationConfig(**values)
     except ValueError as exc:
