@@ -105,9 +105,13 @@ def bench_scale(n: int, config: SyndicationConfig) -> None:
     gen = Articles(2)
     sk = SyndicationIndex(config).sketcher
     t0 = time.perf_counter()
-    records = []
+    records: list[tuple[int, bytes, str]] = []
+    recent: dict[int, str] = {}  # the texts later articles may copy, for verification
     for i in range(n):
-        records.append((i, sk.sketch(gen.next())[1].to_bytes()))
+        text = gen.next()
+        records.append((i, sk.sketch(text)[1].to_bytes(), f"site{i % 500}.example"))
+        if i >= n - 5000:
+            recent[i] = text
         if len(gen.made) >= 2000:
             gen.made.clear()  # bound the copy sources so memory is the index's
     dt_sketch = time.perf_counter() - t0
@@ -117,7 +121,9 @@ def bench_scale(n: int, config: SyndicationConfig) -> None:
     gc.collect()
     before = current_rss()
     t0 = time.perf_counter()
-    index = SyndicationIndex.from_records(records, config)
+    index = SyndicationIndex.from_records(
+        records, config, texts_of=lambda ids: {i: recent[i] for i in ids if i in recent}
+    )
     dt = time.perf_counter() - t0
     gc.collect()
     grew = current_rss() - before
@@ -129,6 +135,16 @@ def bench_scale(n: int, config: SyndicationConfig) -> None:
     print(
         f"  index memory: {per:,.0f} bytes/article by structure size, {grew / n:,.0f} by RSS "
         f"growth; projected to 10,000,000: {per * 1e7 / 2**30:.1f} GiB"
+    )
+    stream = [gen.next() for _ in range(2000)]
+    t0 = time.perf_counter()
+    for k, text in enumerate(stream):
+        recent[n + k] = text
+        index.add(n + k, text, site=f"site{k % 500}.example")
+    dt = time.perf_counter() - t0
+    print(
+        f"  stream into the index of {n:,}: {len(stream) / dt:,.0f} articles/s on one core "
+        f"({dt * 1e6 / len(stream):,.0f} us/article)"
     )
 
 
