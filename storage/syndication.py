@@ -428,10 +428,11 @@ def _recluster(
         cluster.original_article_id = int(original)
         cluster.original_reason = reason
         session.flush()
-        # each member's pairs, in one pass (a story run by n sites has n(n-1)/2 pairs)
+        # each member's pairs within its cluster, in one pass (a story run by n sites has
+        # n(n-1)/2 pairs; a component may hold several clusters)
         own: dict[int, list[models.SyndicationPair]] = {m: [] for m in members}
         for pair in pairs:
-            if pair.article_id in own:
+            if pair.article_id in own and pair.other_id in own:
                 own[pair.article_id].append(pair)
                 own[pair.other_id].append(pair)
         for member in members:

@@ -266,3 +266,31 @@ async def test_the_index_is_built_off_the_event_loop(tmp_path: Path) -> None:
     finally:
         pipeline.close_spider()
         store.close()
+
+
+def test_a_weak_pair_between_two_stories_leaves_two_clusters(db_url: str) -> None:
+    # union-find would make one cluster of five; stars keep each story whole and apart
+    store = Store(db_url)
+    syn = SyndicationStore(store)
+
+    def strong(other: int, words: int) -> PairRecord:
+        return PairRecord(other, "near-duplicate", 0.9, 0.95, None, [(0, 10, 0, 10)], words)
+
+    try:
+        ids = {}
+        for name in ("a1", "a2", "a3", "b1", "b2"):
+            ids[name] = put(store, f"https://{name}.example/x", f"text of {name}", None)
+        a1, a2, a3, b1, b2 = (ids[n][0] for n in ("a1", "a2", "a3", "b1", "b2"))
+        syn.record_matches(a2, ids["a2"][1], None, [strong(a1, 500)])
+        syn.record_matches(a3, ids["a3"][1], None, [strong(a1, 480), strong(a2, 470)])
+        syn.record_matches(b2, ids["b2"][1], None, [strong(b1, 300)])
+        syn.record_matches(b1, ids["b1"][1], None, [strong(b2, 300), strong(a3, 45)])
+        with store.reader() as s:
+            clusters: dict[int, set[int]] = {}
+            for cluster, article in s.execute(
+                select(models.ClusterMember.cluster_id, models.ClusterMember.article_id)
+            ):
+                clusters.setdefault(cluster, set()).add(article)
+        assert sorted(clusters.values(), key=min) == [{a1, a2, a3}, {b1, b2}]
+    finally:
+        store.close()
