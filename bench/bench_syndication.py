@@ -115,7 +115,7 @@ def bench_scale(n: int, config: SyndicationConfig) -> None:
         if len(gen.made) >= 2000:
             gen.made.clear()  # bound the copy sources so memory is the index's
     dt_sketch = time.perf_counter() - t0
-    rec_bytes = sum(len(r) for _, r in records) / n
+    rec_bytes = sum(len(r) for _, r, _ in records) / n
     print(f"scale: {n:,} signatures made in {dt_sketch:.1f}s ({n / dt_sketch:,.0f}/s);")
     print(f"  persisted signature record: {rec_bytes:.0f} bytes/article on average")
     gc.collect()
