@@ -11,19 +11,28 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def normalize_text(text: str) -> str:
-    """Canonical form of an article text: NFKC, one space between words, one line a paragraph.
+    """An article text as stored: one space between words, one line a paragraph.
 
-    Two texts that differ only in whitespace, non-breaking spaces or Unicode compatibility forms
-    normalise to the same string, so re-serialised pages do not count as changed.
+    Only whitespace is touched: the text is what the page says. Unicode compatibility folding
+    (NFKC) would change what users read: Arabic presentation forms into other letters, "½" into
+    "1", a fraction slash and "2", "ⓒ" into "c". It belongs to :func:`content_hash` and to the
+    syndication shingles.
     """
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
 def content_hash(text: str) -> str:
-    """SHA-256 (hex) of the normalised text: equal hashes mean the same article text."""
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of the text's canonical form: equal hashes mean the same article text.
+
+    The canonical form is NFKC with whitespace normalised, so texts that differ only in
+    whitespace, non-breaking spaces or compatibility forms hash alike, and a version stored
+    NFKC-folded (as earlier versions of the product stored them) hashes as the same page's text
+    does now: re-crawling it makes no new version.
+    """
+    canonical = normalize_text(unicodedata.normalize("NFKC", text))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def body_hash(body: bytes) -> str:
