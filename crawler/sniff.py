@@ -30,9 +30,8 @@ def binary_reason(body: bytes, text: str | None) -> str | None:
     sample = (text or "")[:SAMPLE]
     if not sample:
         return None
-    if "\x00" in sample:
-        return "binary data served as a web page (NUL characters)"
-    # counted in C: this runs for every page, in the crawl process
+    # Decided on the share of bad characters, not on their presence: a page with a few stray
+    # NUL bytes after </html> is still a page. Counted in C: this runs for every page.
     odd = len(_ODD.findall(sample))
     if odd > 0.05 * len(sample):
         return f"binary data served as a web page ({odd} undecodable characters in {len(sample)})"
