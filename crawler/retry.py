@@ -8,6 +8,7 @@ import email.utils
 from typing import Self
 
 from scrapy import Request
+from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
@@ -40,12 +41,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
     Without ``Retry-After`` the n-th retry waits ``RETRY_BACKOFF_BASE * 2**n`` seconds. A wait
     longer than ``RETRY_BACKOFF_MAX`` is not made: the answer is recorded as it is, and the URL
     is due again later by the recrawl schedule.
+
+    The wait is made through the site's download slot, never by sleeping here: a middleware
+    that sleeps holds the download, and every other site of the crawl waits too. The slot's
+    delay is raised to the wait (without jitter, which would make it shorter than asked), so
+    the retry and the site's other requests come no sooner; the next answer that is not retried
+    gives the slot its own delay back.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", defaults.RETRY_BACKOFF_BASE)
         self.max_delay = settings.getfloat("RETRY_BACKOFF_MAX", defaults.RETRY_BACKOFF_MAX)
+        # slot key -> the (delay, jitter) the slot had before a backoff raised them
+        self._raised: dict[str, tuple[float, float]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -53,10 +62,25 @@ class BackoffRetryMiddleware(RetryMiddleware):
         middleware.crawler = crawler
         return middleware
 
+    def _slot(self, request: Request) -> tuple[str, Slot] | None:
+        key = request.meta.get("download_slot")
+        engine = getattr(self.crawler, "engine", None)
+        if key is None or engine is None:
+            return None
+        slot = engine.downloader.slots.get(key)
+        return (key, slot) if slot is not None else None
+
+    def _restore(self, request: Request) -> None:
+        found = self._slot(request)
+        if found is not None and found[0] in self._raised:
+            key, slot = found
+            slot.delay, slot.jitter = self._raised.pop(key)
+
     async def process_response(  # type: ignore[override]
         self, request: Request, response: Response
     ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            self._restore(request)
             return response
         asked = retry_after_seconds(response.headers.get(b"Retry-After"))
         delay = asked if asked is not None else self.base * 2 ** request.meta.get("retry_times", 0)
@@ -70,5 +94,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return response
         if stats is not None:
             stats.inc_value("retry/waited_ms", round(delay * 1000))
-        await asyncio.sleep(delay)
+        found = self._slot(request)
+        if found is None:
+            # outside a running engine there is no slot to wait in
+            await asyncio.sleep(delay)
+            return retry
+        key, slot = found
+        self._raised.setdefault(key, (slot.delay, slot.jitter))
+        slot.delay, slot.jitter = max(delay, self._raised[key][0]), 0.0
         return retry

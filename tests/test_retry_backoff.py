@@ -50,6 +50,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.path == "/once" and len(hits) == 1:
             self._answer(429, b"slow down", {"Retry-After": "1"})
+        elif self.path == "/slow" and len(hits) == 1:
+            self._answer(503, b"busy", {"Retry-After": "3"})
         elif self.path == "/never":
             self._answer(429, b"come back tomorrow", {"Retry-After": "86400"})
         else:
@@ -119,3 +121,35 @@ async def test_429_waits_for_retry_after_then_stores(busy: Busy, tmp_path: Path)
         )
     assert rows[f"{base}/once"].startswith("new-version")
     assert rows[f"{base}/never"] == "error: HTTP 429 (Retry-After: 86400)"
+
+
+@deferred_f_from_coro_f
+async def test_a_site_backing_off_does_not_hold_the_others(busy: Busy, tmp_path: Path) -> None:
+    # 127.0.0.1 and localhost are two sites (two download slots) on one server
+    port = busy.server_address[1]
+    urls = [f"http://127.0.0.1:{port}/slow"]
+    urls += [f"http://localhost:{port}/p{n}" for n in range(3)]
+    seeds = tmp_path / "two.toml"
+    seeds.write_text(
+        '[collection]\nname = "two"\n'
+        + "".join(f'[[sources]]\npublisher = "B"\ntitle = "T"\nurl = "{u}"\n' for u in urls)
+    )
+    settings: dict[str, Any] = {k: v for k, v in vars(crawler_settings).items() if k.isupper()}
+    settings |= {
+        "STORAGE_URL": f"sqlite:///{tmp_path / 'two.db'}",
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": 4,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "LOG_LEVEL": "WARNING",
+        "EXTRACT_WORKERS": 1,
+        "SSRF_ALLOW": ["127.0.0.1", "localhost"],
+    }
+    crawler = get_crawler(SeedsSpider, settings)
+    await crawler.crawl_async(seeds=str(seeds))
+    slow = busy.hits["/slow"]
+    assert len(slow) == 2
+    assert slow[1] - slow[0] >= 2.9  # the retry waited as asked
+    other_site = [busy.hits[f"/p{n}"][0] - slow[0] for n in range(3)]
+    # the other site went on meanwhile
+    assert max(other_site) < 2.5, other_site
