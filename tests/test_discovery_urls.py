@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.discovery import amp_to_canonical, canonicalize, page_canonical
-from crawler.discovery.urls import registrable_domain
+from crawler.discovery.urls import acceptable_canonical, registrable_domain
 
 ARTICLE = "https://www.example.com/world/2024/12/05/putin-india-visit"
 
@@ -148,7 +148,23 @@ def test_one_article_under_many_urls_is_one_key() -> None:
         ("www.abc.net.au", "abc.net.au"),
         ("example.com", "example.com"),
         ("127.0.0.1", "127.0.0.1"),
+        ("localhost", "localhost"),
+        # shared hosting: every user's subdomain is a site of its own
+        ("alice.github.io", "alice.github.io"),
+        ("www.alice.github.io", "alice.github.io"),
+        ("x.s3.amazonaws.com", "x.s3.amazonaws.com"),
+        ("news.example.com.au", "example.com.au"),
     ],
 )
 def test_registrable_domain(host: str, domain: str) -> None:
     assert registrable_domain(host) == domain
+
+
+def test_a_page_on_shared_hosting_cannot_claim_another_users_canonical() -> None:
+    page = "https://alice.github.io/post/"
+    assert acceptable_canonical("https://mallory.github.io/post/", page) is None
+    assert acceptable_canonical("https://alice.github.io/post", page) == (
+        "https://alice.github.io/post"
+    )
+    bucket = "https://x.s3.amazonaws.com/a.html"
+    assert acceptable_canonical("https://y.s3.amazonaws.com/a.html", bucket) is None

@@ -7,11 +7,13 @@ differently, and the page's own ``rel=canonical`` settles it when they are the s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
+import tldextract
 from lxml import etree
 from w3lib.url import canonicalize_url
 
@@ -32,11 +34,6 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "ga_")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _AMP_VALUES = frozenset({"", "1", "true", "yes", "amp"})
 _AMP_CACHE = re.compile(r"^[a-z0-9-]+\.cdn\.ampproject\.org$")
-# Second-level labels under which registrations happen (example.co.uk); a short list is enough
-# for the same-site check, which only needs to tell bbc.co.uk from evil.co.uk.
-_SECOND_LEVEL = frozenset(
-    {"co", "com", "net", "org", "gov", "ac", "edu", "gob", "nic", "or", "ne", "go", "mil"}
-)  # fmt: skip
 
 
 def canonicalize(url: str) -> str:
@@ -169,11 +166,21 @@ def _acceptable(candidate: str, page_url: str, allowed: Collection[str]) -> str 
     return canonicalize(candidate)
 
 
+@functools.cache
+def _suffixes() -> tldextract.TLDExtract:
+    # The snapshot of the public suffix list that tldextract bundles: never fetched (crawls and
+    # tests run offline), and with the private suffixes (github.io, s3.amazonaws.com), where
+    # every user's subdomain is a site of its own.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
+
+
 def registrable_domain(host: str) -> str:
-    """The registered domain of a host, approximately (no public suffix list is bundled)."""
-    labels = unquote(host).lower().rstrip(".").split(".")
-    if len(labels) <= 2 or labels[-1].isdigit():
-        return ".".join(labels)
-    if labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """The site a host belongs to by the public suffix list (``alice.github.io``, ``bbc.co.uk``).
+
+    Addresses and names with no public suffix (``localhost``) are their own site.
+    """
+    name = unquote(host).lower().rstrip(".")
+    found = _suffixes()(name).top_domain_under_public_suffix
+    return found or name
