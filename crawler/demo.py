@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,16 +111,33 @@ def summarise(store: Store, collection: str) -> DemoSummary:
     )
 
 
+def crawler_command() -> str:
+    """How to run this ``crawler`` from the user's shell, as it is now.
+
+    ``crawler`` when that name finds this installation (the virtualenv is active), else the
+    script's own path (or ``python -m crawler``), so that pasted commands work as printed.
+    """
+    script = Path(sys.argv[0]).resolve()
+    if script.name != "crawler":
+        return f"{shlex.quote(sys.executable)} -m crawler"
+    found = shutil.which("crawler")
+    if found is not None and Path(found).resolve() == script:
+        return "crawler"
+    return shlex.quote(str(script))
+
+
 def example_queries(db_path: Path, changed_url: str | None) -> list[str]:
-    """Three queries a user can paste to look at the demo's store."""
+    """Three queries a user can paste to look at the demo's store, as they can be pasted."""
+    crawler = crawler_command()
+    db = shlex.quote(str(db_path))
     queries = [
-        f'sqlite3 {db_path} "SELECT a.publisher, v.version, v.title, v.word_count FROM articles a '
+        f'sqlite3 {db} "SELECT a.publisher, v.version, v.title, v.word_count FROM articles a '
         "JOIN versions v ON v.article_id = a.id AND v.version = a.current_version "
         'ORDER BY a.publisher;"',
     ]
     if changed_url:
-        queries.append(f"crawler diff {changed_url} --db {db_path}")
+        queries.append(f"{crawler} diff {shlex.quote(changed_url)} --db {db}")
     else:
-        queries.append(f"crawler fetches --errors --db {db_path}")
-    queries.append(f"crawler duplicates --db {db_path}")
+        queries.append(f"{crawler} fetches --errors --db {db}")
+    queries.append(f"{crawler} duplicates --db {db}")
     return queries

@@ -112,7 +112,9 @@ def rewrite_to_local(collection: Collection, base_url: str) -> str:
     base = base_url.rstrip("/")
     lines = [
         "[collection]",
-        f"name = {json.dumps(collection.name)}",
+        # a name of its own: crawled into the same store as the real collection, its URLs
+        # would otherwise join the real ones' frontier and be fetched from the network
+        f"name = {json.dumps(collection.name + '-snapshot')}",
         f"description = {json.dumps('Served by a local snapshot server at ' + base)}",
         "",
     ]

@@ -100,6 +100,11 @@ def test_search_fetches_stats(store_path: Path) -> None:
     hits = json.loads(cli("search", "Zelensky", "--db", str(store_path), "--json").output)
     assert len(hits) >= 3
     assert all("Zelensky" in h["snippet"] for h in hits)
+    # several words are one query, as the README writes it
+    words = cli("search", "state visit", "moscow", "--db", str(store_path), "--json")
+    assert words.exit_code == 0, words.output
+    joined = cli("search", "state visit moscow", "--db", str(store_path), "--json")
+    assert json.loads(words.output) == json.loads(joined.output)
     errors = json.loads(cli("fetches", "--errors", "--db", str(store_path), "--json").output)
     assert errors
     assert {e["outcome"] for e in errors} <= {"rejected", "error"}

@@ -9,7 +9,7 @@ import pytest
 
 from crawler.errors import SnapshotError
 from crawler.seeds import load_seeds
-from crawler.snapshot import Snapshot, local_path, original_url
+from crawler.snapshot import Snapshot, local_path, original_url, rewrite_to_local
 from tests.conftest import SEEDS, SNAPSHOT
 
 
@@ -63,3 +63,14 @@ def test_unknown_state_and_missing_manifest(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(SnapshotError, match="not valid JSON"):
         Snapshot.load(tmp_path)
+
+
+def test_local_seeds_are_a_collection_of_their_own(tmp_path: Path) -> None:
+    # in the real collection's store, the local URLs must not join the real ones' frontier
+    collection = load_seeds(SEEDS)
+    local = tmp_path / "local.toml"
+    local.write_text(rewrite_to_local(collection, "http://127.0.0.1:8000/"))
+    served = load_seeds(local)
+    assert served.name == f"{collection.name}-snapshot"
+    assert len(served.sources) == len(collection.sources)
+    assert all(s.url.startswith("http://127.0.0.1:8000/") for s in served.sources)

@@ -199,15 +199,17 @@ def diff(url: str, from_: int, to: int, lines: bool, db: str | None, as_json: bo
 
 
 @click.command()
-@click.argument("query", callback=plain_text)
+@click.argument("words", nargs=-1, required=True, callback=plain_text)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @db_option
 @json_option
-def search(query: str, limit: int, db: str | None, as_json: bool) -> None:
+def search(words: tuple[str, ...], limit: int, db: str | None, as_json: bool) -> None:
     """Full-text search over the current version of every article.
 
-    Words must all match; "quoted words" match as a phrase.
+    Words must all match; "quoted words" match as a phrase (crawler search '"state visit"'
+    moscow), and several arguments are one query.
     """
+    query = " ".join(words)
     with reading(db) as session:
         hits = run_search(session, query, limit=limit)
     if as_json:
