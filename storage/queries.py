@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from crawler.errors import NotFoundError
@@ -21,6 +21,7 @@ from storage import models
 SORT_KEYS = ("last_fetched", "first_seen", "published", "publisher", "url")
 EXPORT_KEYS = (
     "url",
+    "crawled_url",
     "publisher",
     "title",
     "authors",
@@ -201,20 +202,58 @@ def store_stats(session: Session) -> dict[str, Any]:
         else {
             "id": last_run.id,
             "collection": last_run.collection,
-            "started_at": last_run.started_at.isoformat(),
-            "finished_at": last_run.finished_at.isoformat() if last_run.finished_at else None,
+            "started_at": _iso(last_run.started_at),
+            "finished_at": _iso(last_run.finished_at),
             "status": last_run.status,
             "pages": last_run.pages,
         },
     }
 
 
-def iter_export(session: Session, batch: int = 500) -> Iterator[dict[str, Any]]:
-    """One record per article's current version, streamed in ``batch``-sized chunks."""
+def iter_export(
+    session: Session,
+    batch: int = 500,
+    *,
+    all_versions: bool = False,
+    since: dt.datetime | None = None,
+    collection: str | None = None,
+    publisher: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """One record per article's current version (or per version), streamed in batches.
+
+    ``url`` is the article's canonical URL and ``crawled_url`` the URL whose fetch stored the
+    version (a seed, feed or sitemap URL, before redirects and canonicalisation).
+
+    Args:
+        session: an open session.
+        batch: rows fetched at a time.
+        all_versions: every stored version, oldest first within an article.
+        since: only versions stored at or after this time (naive UTC).
+        collection: only articles a collection follows (by its frontier).
+        publisher: only articles of this publisher.
+    """
     original = aliased(models.Article)
+    crawled = (
+        select(models.Fetch.url)
+        .where(
+            models.Fetch.article_id == models.Article.id,
+            models.Fetch.version_id == models.Version.id,
+        )
+        .order_by(models.Fetch.id)
+        .limit(1)
+        .correlate(models.Article, models.Version)
+        .scalar_subquery()
+    )
+    version_of = (
+        models.Version.article_id == models.Article.id
+        if all_versions
+        else (models.Version.article_id == models.Article.id)
+        & (models.Version.version == models.Article.current_version)
+    )
     query = (
         select(
             models.Article.url,
+            crawled.label("crawled_url"),
             models.Article.publisher,
             models.Article.first_seen,
             models.Version.title,
@@ -230,20 +269,36 @@ def iter_export(session: Session, batch: int = 500) -> Iterator[dict[str, Any]]:
             original.url.label("original_url"),
             models.Version.text,
         )
-        .join(
-            models.Version,
-            (models.Version.article_id == models.Article.id)
-            & (models.Version.version == models.Article.current_version),
-        )
+        .join(models.Version, version_of)
         .outerjoin(models.ClusterMember, models.ClusterMember.article_id == models.Article.id)
         .outerjoin(models.Cluster, models.Cluster.id == models.ClusterMember.cluster_id)
         .outerjoin(original, original.id == models.Cluster.original_article_id)
-        .order_by(models.Article.id)
+        .order_by(models.Article.id, models.Version.version)
         .execution_options(stream_results=True, yield_per=batch)
     )
+    if since is not None:
+        query = query.where(models.Version.fetched_at >= since)
+    if publisher is not None:
+        query = query.where(models.Article.publisher == publisher)
+    if collection is not None:
+        other_urls = select(models.ArticleURL.url).where(
+            models.ArticleURL.article_id == models.Article.id
+        )
+        query = query.where(
+            select(models.FrontierEntry.id)
+            .where(
+                models.FrontierEntry.collection == collection,
+                or_(
+                    models.FrontierEntry.url == models.Article.url,
+                    models.FrontierEntry.url.in_(other_urls),
+                ),
+            )
+            .exists()
+        )
     for row in session.execute(query):
         yield {
             "url": row.url,
+            "crawled_url": row.crawled_url or row.url,
             "publisher": row.publisher,
             "title": row.title,
             "authors": json.loads(row.authors) if row.authors else [],
@@ -262,7 +317,10 @@ def iter_export(session: Session, batch: int = 500) -> Iterator[dict[str, Any]]:
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    # stored times are UTC without a zone: say so, in the form JSON and CSV readers expect
+    if value is None:
+        return None
+    return value.replace(tzinfo=None).isoformat() + "Z"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import csv
 import json
 import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,38 @@ def test_db_upgrade_and_revision_on_postgres(pg_base_url: str) -> None:
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+def test_export_versions_filters_urls_and_utc_times(store_path: Path) -> None:
+    def records(*args: str) -> list[dict[str, object]]:
+        result = cli("export", "--db", str(store_path), *args)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.output.splitlines()]
+
+    current = records()
+    every = records("--all-versions")
+    assert len(every) == 31  # 28 articles, three of them in two versions
+    assert [r["version"] for r in every if r["url"] == TIME_URL] == [1, 2]
+    assert "2019" in str(next(r for r in every if r["url"] == TIME_URL)["text"])
+    # the URL that was fetched, beside the canonical one; times say they are UTC
+    assert all(r["crawled_url"] for r in current)
+    assert all(str(r["fetched_at"]).endswith("Z") for r in current)
+    assert all(str(r["published"]).endswith("Z") for r in current if r["published"])
+    publisher = str(current[0]["publisher"])
+    mine = records("--publisher", publisher)
+    assert mine
+    assert {r["publisher"] for r in mine} == {publisher}
+    assert len(records("--since", "5200w")) == 28
+    assert records("--since", "2999-01-01") == []
+    bad = cli("export", "--db", str(store_path), "--since", "yesterday-ish")
+    assert bad.exit_code == 2
+    assert "neither a duration" in bad.output
+    with sqlite3.connect(store_path) as conn:
+        for url in (TIME_URL, str(current[1]["url"])):
+            conn.execute(
+                "INSERT INTO frontier (collection, url, added_at, next_due_at, interval_seconds,"
+                " failures) VALUES ('mine', ?, '2024-01-01', '2024-01-01', 3600, 0)",
+                (url,),
+            )
+    followed = records("--collection", "mine")
+    assert {r["url"] for r in followed} == {TIME_URL, current[1]["url"]}

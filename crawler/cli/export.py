@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +18,32 @@ from sqlalchemy import func, select
 from crawler.cli.common import db_option, err_console, progress_bar
 from storage import Store, models
 from storage.queries import EXPORT_KEYS, iter_export
+
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def since_option(
+    _ctx: click.Context, param: click.Parameter, value: str | None
+) -> dt.datetime | None:
+    """``--since``: a duration back from now (``24h``, ``7d``) or a date, as naive UTC."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    match = _DURATION.match(text)
+    if match:
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=seconds)
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a duration (30m, 24h, 7d, 2w) nor a date (2024-07-08)",
+            param=param,
+        ) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
 
 
 @click.command()
@@ -29,22 +57,47 @@ from storage.queries import EXPORT_KEYS, iter_export
     help="File to write (default: standard output).",
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option("--all-versions", is_flag=True, help="Every stored version, not only the current.")
+@click.option(
+    "--since",
+    callback=since_option,
+    metavar="24h|7d|DATE",
+    help="Only versions stored since then: a duration back from now (30m, 24h, 7d) or a date.",
+)
+@click.option("--collection", help="Only articles this collection follows.")
+@click.option("--publisher", help="Only articles of this publisher.")
 @db_option
-def export(fmt: str, out: Path | None, force: bool, db: str | None) -> None:
-    """Export the current version of every article, one record each.
+def export(
+    fmt: str,
+    out: Path | None,
+    force: bool,
+    all_versions: bool,
+    since: dt.datetime | None,
+    collection: str | None,
+    publisher: str | None,
+    db: str | None,
+) -> None:
+    """Export the current version of every article (or every version), one record each.
 
-    Records carry url, publisher, title, authors, published, language, fetched_at, first_seen,
-    version, content_hash, word_count, cluster, relation, original_url and text. A file is
-    written under a temporary name and renamed when complete; it is never overwritten unless
-    --force is given.
+    Records carry url (canonical), crawled_url (the URL fetched), publisher, title, authors,
+    published, language, fetched_at, first_seen, version, content_hash, word_count, cluster,
+    relation, original_url and text; times are UTC, written with a Z. A file is written under a
+    temporary name and renamed when complete; it is never overwritten unless --force is given.
     """
     if out is not None and out.exists() and not force:
         raise click.UsageError(f"{out} already exists; pass --force to replace it")
     store = Store(db, create=False)
     try:
         with store.reader() as session:
-            total = session.scalar(select(func.count(models.Article.id))) or 0
-            records = iter_export(session)
+            counted = models.Version.id if all_versions else models.Article.id
+            total = session.scalar(select(func.count(counted))) or 0
+            records = iter_export(
+                session,
+                all_versions=all_versions,
+                since=since,
+                collection=collection,
+                publisher=publisher,
+            )
             if out is None:
                 _write(records, sys.stdout, fmt)
                 return
@@ -62,7 +115,10 @@ def export(fmt: str, out: Path | None, force: bool, db: str | None) -> None:
             except BaseException:
                 Path(handle.name).unlink(missing_ok=True)
                 raise
-            err_console.print(f"{count} articles written to {out}")
+            err_console.print(
+                f"{count} {'versions' if all_versions else 'articles'} written to {out}",
+                markup=False,
+            )
     finally:
         store.close()
 
