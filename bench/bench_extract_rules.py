@@ -127,8 +127,7 @@ def report(results: dict[str, list[Outcome]]) -> None:
     fired = {rule: sum(rule in o.rules for o in results["+ all rules"]) for rule in RULES}
     print("pages each rule changed (all rules on):", fired)
     unexplained = sum(
-        not o.rules and o.text != b.text
-        for o, b in zip(results["+ all rules"], base, strict=True)
+        not o.rules and o.text != b.text for o, b in zip(results["+ all rules"], base, strict=True)
     )
     print(f"pages changed with no rule firing (should be 0): {unexplained}")
 
