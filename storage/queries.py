@@ -444,12 +444,16 @@ class SharedPassages:
 
 
 def shared_passages(session: Session, url: str) -> list[SharedPassages]:
-    """Every verified relation of the article at ``url``, with the passages it shares."""
+    """Every verified relation of the article at ``url``, with the passages it shares.
+
+    Pairs the current rules no longer count (they rest on boilerplate) are left out.
+    """
     article = find_article(session, url)
     pairs = session.scalars(
         select(models.SyndicationPair).where(
+            models.SyndicationPair.counted,
             (models.SyndicationPair.article_id == article.id)
-            | (models.SyndicationPair.other_id == article.id)
+            | (models.SyndicationPair.other_id == article.id),
         )
     ).all()
     ids = {p.article_id for p in pairs} | {p.other_id for p in pairs} | {article.id}
