@@ -18,6 +18,7 @@ from crawler.syndication import SyndicationConfig
 from crawler.syndication.config import RULES_VERSION, signature_scheme
 from spiders.seeds import SeedsSpider
 from storage import Outcome, Store, models
+from storage.queries import shared_passages
 from storage.recluster import judge_again, load_index
 from storage.syndication import SyndicationStore
 from tests.test_syndication_sketch import text
@@ -106,6 +107,9 @@ async def test_a_crawl_judges_again_the_pairs_its_sites_boilerplate_undoes(db_ur
             ("https://news.example/0", "https://wire.example/0"): True,
         }
         assert clusters == [{"https://news.example/0", "https://wire.example/0"}]
+        with store.reader() as session:
+            shown = shared_passages(session, "https://news.example/0")
+        assert [s.other_url for s in shown] == ["https://wire.example/0"]
         assert crawler.stats is not None
         assert crawler.stats.get_value("syndication/uncounted") == 1
     finally:
