@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
+import numpy.typing as npt
 import xxhash
 
 from crawler.syndication.boilerplate import NO_SITE, I64Array, Repetition, U32Array, repetition
@@ -31,6 +32,8 @@ TEXTS_AT_ONCE = 64
 MIN_PROSE_SHARE = 0.4
 # texts kept shingled while pairs are judged again
 REJUDGE_CACHE = 2048
+# the site-code bit that marks a removed document's slot
+_DEAD = np.uint32(0x80000000)
 
 
 # signature record size, shingle hashes, words
@@ -135,9 +138,11 @@ class SyndicationIndex:
         self._bands = Postings()
         self._slot_of: dict[DocId, int] = {}
         self._ids: list[DocId | None] = []
-        # anchors per document, clipped: only an estimate's denominator
-        self._anchor_counts = np.empty(1024, dtype=np.uint16)
-        self._alive = np.zeros(1024, dtype=np.bool_)
+        # Anchors per document, clipped at 255: only the denominator of the candidates'
+        # estimated containment, which a longer text's clipped count can only raise (more
+        # candidates are verified, none is missed).
+        self._anchor_counts = np.empty(1024, dtype=np.uint8)
+        # each slot's site code, with _DEAD set once the document is removed
         self._site_of = np.zeros(1024, dtype=np.uint32)
         self._site_codes: dict[str, int] = {}
         self._dead = 0
@@ -202,9 +207,15 @@ class SyndicationIndex:
         if record.word_count < self.config.min_words:
             return False
         slot = self._new_slot(doc_id, len(record.anchors), self._site(site))
-        self._anchors.add(record.anchors, slot, self._alive)
-        self._bands.add(self._band_keys(record), slot, self._alive)
+        self._anchors.add(record.anchors, slot, self._live_slots)
+        self._bands.add(self._band_keys(record), slot, self._live_slots)
         return True
+
+    def _live_slots(self) -> npt.NDArray[np.bool_]:
+        """Which slots hold a document (unused slots past the last are dead)."""
+        live: npt.NDArray[np.bool_] = self._site_of < _DEAD
+        live[len(self._ids) :] = False
+        return live
 
     def _site(self, site: str | None) -> int:
         """The code of ``site`` (``NO_SITE`` for none), made on first sight."""
@@ -219,15 +230,13 @@ class SyndicationIndex:
         slot = len(self._ids)
         self._ids.append(doc_id)
         self._slot_of[doc_id] = slot
-        if slot >= len(self._alive):
-            grow = max(1024, len(self._alive))
-            self._alive = np.concatenate((self._alive, np.zeros(grow, dtype=np.bool_)))
+        if slot >= len(self._site_of):
+            grow = max(1024, len(self._site_of))
             self._anchor_counts = np.concatenate(
-                (self._anchor_counts, np.empty(grow, dtype=np.uint16))
+                (self._anchor_counts, np.empty(grow, dtype=np.uint8))
             )
             self._site_of = np.concatenate((self._site_of, np.zeros(grow, dtype=np.uint32)))
-        self._alive[slot] = True
-        self._anchor_counts[slot] = min(anchors, 0xFFFF)
+        self._anchor_counts[slot] = min(anchors, 0xFF)
         self._site_of[slot] = site
         return slot
 
@@ -275,7 +284,7 @@ class SyndicationIndex:
         """Forget ``doc_id`` (its postings are dropped at the next merge). KeyError if absent."""
         slot = self._slot_of.pop(doc_id)
         self._ids[slot] = None
-        self._alive[slot] = False
+        self._site_of[slot] |= _DEAD
         self._dead += 1
         # Tombstones cost lookups: compact once they are a quarter of the postings.
         if self._dead * 4 > len(self._slot_of) + self._dead and self._dead > 1024:
@@ -283,8 +292,9 @@ class SyndicationIndex:
 
     def compact(self) -> None:
         """Drop removed documents' postings now."""
-        self._anchors.merge(self._alive)
-        self._bands.merge(self._alive)
+        alive = self._live_slots()
+        self._anchors.merge(alive)
+        self._bands.merge(alive)
         self._dead = 0
 
     def __len__(self) -> int:
@@ -300,7 +310,7 @@ class SyndicationIndex:
 
         ids = sys.getsizeof(self._slot_of) + sys.getsizeof(self._ids)
         ids += sum(sys.getsizeof(d) for d in self._slot_of)
-        arrays = self._alive.nbytes + self._anchor_counts.nbytes
+        arrays = self._site_of.nbytes + self._anchor_counts.nbytes
         buffered = 12 * (len(self._anchors) + len(self._bands)) - (
             self._anchors.nbytes + self._bands.nbytes
         )
@@ -335,9 +345,10 @@ class SyndicationIndex:
         chosen: dict[int, float] = {}
         if len(slots):
             uniq, shared = np.unique(slots, return_counts=True)
-            keep = self._alive[uniq]
+            keep = self._site_of[uniq] < _DEAD
             uniq, shared = uniq[keep], shared[keep]
-            smaller = np.minimum(self._anchor_counts[uniq], len(anchors) - int(own.sum()))
+            counts = self._anchor_counts[uniq].astype(np.int64)
+            smaller = np.minimum(counts, len(anchors) - int(own.sum()))
             est = shared / np.maximum(smaller, 1)
             ok = (shared >= cfg.candidate_min_anchors) & (est >= cfg.candidate_min_containment)
             for slot, score in zip(uniq[ok].tolist(), est[ok].tolist(), strict=True):
@@ -345,7 +356,7 @@ class SyndicationIndex:
         # Band hits need no document-frequency cap: a whole-text collision is never chrome.
         band_slots, _ = self._bands.lookup(self._band_keys(signature), max_df=1 << 31)
         for slot in np.unique(band_slots).tolist():
-            if self._alive[slot]:
+            if self._site_of[slot] < _DEAD:
                 chosen[slot] = max(chosen.get(slot, 0.0), 1.0)
         ranked = sorted(chosen, key=lambda s: -chosen[s])
         return ranked[: cfg.max_candidates]
@@ -358,7 +369,7 @@ class SyndicationIndex:
     ) -> Repetition:
         """Where ``anchors`` are repeated; ``own_site`` counts a text not indexed yet."""
         slots, which = postings or self._anchors.postings_of(anchors)
-        live = self._alive[slots]
+        live = self._site_of[slots] < _DEAD
         return repetition(
             anchors,
             which[live],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -33,8 +35,16 @@ class Postings:
         """Bytes held by the sorted arrays (the buffer is bounded and excluded)."""
         return int(self._keys.nbytes + self._slots.nbytes)
 
-    def add(self, keys: U64Array, slot: int, alive: npt.NDArray[np.bool_] | None = None) -> None:
-        """Record ``slot`` under every key in ``keys`` (distinct keys)."""
+    def add(
+        self,
+        keys: U64Array,
+        slot: int,
+        alive: Callable[[], npt.NDArray[np.bool_]] | None = None,
+    ) -> None:
+        """Record ``slot`` under every key in ``keys`` (distinct keys).
+
+        ``alive`` gives the live slots when the buffer is merged (only then is it called).
+        """
         buf = self._buffer
         for key in keys.tolist():
             entry = buf.get(key)
@@ -44,7 +54,7 @@ class Postings:
                 entry.append(slot)
         self._buffered += len(keys)
         if self._buffered >= self.buffer_limit:
-            self.merge(alive)
+            self.merge(alive() if alive is not None else None)
 
     def merge(self, alive: npt.NDArray[np.bool_] | None = None) -> None:
         """Move the buffer into the sorted arrays, dropping slots not ``alive``."""
