@@ -15,13 +15,24 @@ RejectReason = Literal[
 ]
 
 
+# The clean-up rules of :mod:`crawler.extract_rules`, in the order they run; each has an
+# ``ExtractOptions.rule_<name>`` switch. Named here so that the crawl process can check the names
+# a worker reports without importing trafilatura.
+RULES = ("hidden", "split_bodies", "trailing_widgets", "repeated_headline")
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
-    """How to extract: the minimum article length and trafilatura's speed/precision trade-off."""
+    """How to extract: the minimum article length, trafilatura's speed/precision trade-off and
+    the clean-up rules of :mod:`crawler.extract_rules` applied around its call."""
 
     min_words: int = 30
     fast: bool = False
     favor_precision: bool = False
+    rule_hidden: bool = True
+    rule_split_bodies: bool = False
+    rule_trailing_widgets: bool = True
+    rule_repeated_headline: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,8 @@ class Article:
     # The text's syndication sketch (``crawler.syndication.Sketch.to_bytes()``), made in the
     # extraction worker when the crawl asks for it, so that the crawl process need not.
     sketch: bytes | None = None
+    # The clean-up rules that changed this page's text, counted in the crawl's stats.
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +62,4 @@ class Rejection:
 
     reason: RejectReason
     detail: str
+    rules: tuple[str, ...] = ()

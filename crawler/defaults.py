@@ -1,38 +1,60 @@
-"""Defaults of the product's own settings, shared by ``crawler.settings`` and the components.
+"""Defaults of the product's own settings, typed, for the components that read them.
 
 Components fall back to these when a setting is absent (as under ``get_crawler`` in tests, which
-does not load ``crawler.settings``). Every setting is documented in the README's table.
+does not load ``crawler.settings``). The values come from the settings table
+(``crawler.config.table``), the one place they are declared.
 """
 
 from __future__ import annotations
 
-EXTRACT_ENABLED = True
-EXTRACT_MIN_WORDS = 30
-EXTRACT_FAST = False
-EXTRACT_FAVOR_PRECISION = False
-EXTRACT_WORKERS = 0
-EXTRACT_TIMEOUT = 30.0
-EXTRACT_MEMORY_MB = 1024
-EXTRACT_MAX_PENDING = 0
-EXTRACT_MAX_TASKS_PER_WORKER = 2000
-EXTRACT_POOL_SOCKET = ""
-DEDUP_ENABLED = True
-STORAGE_ENABLED = True
-STORAGE_URL = ""
-STORE_BATCH_SIZE = 64
-STORE_BATCH_SECONDS = 0.05
-PROGRESS_INTERVAL = 10.0
-REPLAY_SNAPSHOT = ""
-REPLAY_STATE = "1"
-SYNDICATION_ENABLED = True
-RECRAWL_INITIAL_SECONDS = 6 * 3600
-RECRAWL_MIN_SECONDS = 3600
-RECRAWL_MAX_SECONDS = 30 * 86400
-RECRAWL_GROW = 0.5
-RECRAWL_SHRINK = 0.3
-RECRAWL_FAILURE_BACKOFF = 2.0
-FRONTIER_BATCH = 100_000
-FRONTIER_LEASE_SECONDS = 3600
-DISCOVERY_MAX_LISTINGS = 20
-RETRY_BACKOFF_BASE = 1.0
-RETRY_BACKOFF_MAX = 60.0
+from typing import TypeVar
+
+from crawler.config.table import default
+
+_Value = TypeVar("_Value", bool, int, float, str)
+
+
+def _typed(name: str, kind: type[_Value]) -> _Value:
+    value = default(name)
+    if not isinstance(value, kind):
+        raise TypeError(f"the table's default of {name} is not {kind.__name__}: {value!r}")
+    return value
+
+
+EXTRACT_ENABLED = _typed("EXTRACT_ENABLED", bool)
+EXTRACT_MIN_WORDS = _typed("EXTRACT_MIN_WORDS", int)
+EXTRACT_FAST = _typed("EXTRACT_FAST", bool)
+EXTRACT_FAVOR_PRECISION = _typed("EXTRACT_FAVOR_PRECISION", bool)
+EXTRACT_RULE_HIDDEN = _typed("EXTRACT_RULE_HIDDEN", bool)
+EXTRACT_RULE_SPLIT_BODIES = _typed("EXTRACT_RULE_SPLIT_BODIES", bool)
+EXTRACT_RULE_TRAILING_WIDGETS = _typed("EXTRACT_RULE_TRAILING_WIDGETS", bool)
+EXTRACT_RULE_REPEATED_HEADLINE = _typed("EXTRACT_RULE_REPEATED_HEADLINE", bool)
+EXTRACT_WORKERS = _typed("EXTRACT_WORKERS", int)
+EXTRACT_TIMEOUT = _typed("EXTRACT_TIMEOUT", float)
+EXTRACT_MEMORY_MB = _typed("EXTRACT_MEMORY_MB", int)
+EXTRACT_MAX_PENDING = _typed("EXTRACT_MAX_PENDING", int)
+EXTRACT_MAX_TASKS_PER_WORKER = _typed("EXTRACT_MAX_TASKS_PER_WORKER", int)
+EXTRACT_POOL_SOCKET = _typed("EXTRACT_POOL_SOCKET", str)
+DEDUP_ENABLED = _typed("DEDUP_ENABLED", bool)
+STORAGE_ENABLED = _typed("STORAGE_ENABLED", bool)
+STORAGE_URL = _typed("STORAGE_URL", str)
+STORE_BATCH_SIZE = _typed("STORE_BATCH_SIZE", int)
+STORE_BATCH_SECONDS = _typed("STORE_BATCH_SECONDS", float)
+PROGRESS_INTERVAL = _typed("PROGRESS_INTERVAL", float)
+REPLAY_SNAPSHOT = _typed("REPLAY_SNAPSHOT", str)
+REPLAY_STATE = _typed("REPLAY_STATE", str)
+SYNDICATION_ENABLED = _typed("SYNDICATION_ENABLED", bool)
+RECRAWL_INITIAL_SECONDS = _typed("RECRAWL_INITIAL_SECONDS", int)
+RECRAWL_MIN_SECONDS = _typed("RECRAWL_MIN_SECONDS", int)
+RECRAWL_MAX_SECONDS = _typed("RECRAWL_MAX_SECONDS", int)
+RECRAWL_GROW = _typed("RECRAWL_GROW", float)
+RECRAWL_SHRINK = _typed("RECRAWL_SHRINK", float)
+RECRAWL_FAILURE_BACKOFF = _typed("RECRAWL_FAILURE_BACKOFF", float)
+FRONTIER_BATCH = _typed("FRONTIER_BATCH", int)
+FRONTIER_LEASE_SECONDS = _typed("FRONTIER_LEASE_SECONDS", int)
+DISCOVERY_MAX_LISTINGS = _typed("DISCOVERY_MAX_LISTINGS", int)
+DISCOVERY_PROBE_SITEMAPS = _typed("DISCOVERY_PROBE_SITEMAPS", bool)
+RETRY_BACKOFF_BASE = _typed("RETRY_BACKOFF_BASE", float)
+RETRY_BACKOFF_MAX = _typed("RETRY_BACKOFF_MAX", float)
+SSRF_ENABLED = _typed("SSRF_ENABLED", bool)
+SSRF_DNS_CACHE_SECONDS = _typed("SSRF_DNS_CACHE_SECONDS", float)

@@ -2,6 +2,7 @@
 
 CrawlerError                 anything the product reports to a user as a clear message
 ├── SeedsError               a seeds file that cannot be loaded (names file, entry, field)
+├── SettingError             a setting that is unknown or has a value it does not allow
 ├── SnapshotError            an offline snapshot whose manifest or files are unusable
 └── StorageError             the article store cannot be opened or written
 """
@@ -28,6 +29,30 @@ class SeedsError(CrawlerError):
         if field is not None:
             where += f": field '{field}'"
         super().__init__(f"{where}: {message}")
+
+
+class SettingError(CrawlerError):
+    """A setting is unknown, or its value is not one it allows; the message is one line.
+
+    Attributes:
+        source: where the value came from (``--set``, the config file, an environment variable).
+        name: the setting as written; ``None`` when several settings disagree together.
+        suggestion: the closest known name, for an unknown one.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        name: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.source = source
+        self.name = name
+        self.suggestion = suggestion
+        self.detail = message
+        super().__init__(f"{source}: {message}")
 
 
 class SnapshotError(CrawlerError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -12,6 +13,7 @@ from lxml import html as lxml_html
 from crawler.article import Article, ExtractOptions, Rejection
 from crawler.botwall import MAX_WALL_WORDS, detect_bot_wall
 from crawler.discovery.urls import acceptable_canonical
+from crawler.extract_rules import ArticleCleaner
 from crawler.notices import detect_notice
 from crawler.textnorm import normalize_text, word_count
 
@@ -81,9 +83,17 @@ def unwrap_deep_nesting(html: str, limit: int = MAX_DEPTH) -> str | None:
 
 
 def _extract(html: str, url: str, options: ExtractOptions) -> Article | Rejection:
+    cleaner = ArticleCleaner(options)
+    result = _judge(html, url, options, cleaner)
+    return dataclasses.replace(result, rules=cleaner.fired) if cleaner.fired else result
+
+
+def _judge(
+    html: str, url: str, options: ExtractOptions, cleaner: ArticleCleaner
+) -> Article | Rejection:
     try:
         doc = trafilatura.bare_extraction(
-            html,
+            cleaner.prepare(html),
             url=url,
             with_metadata=True,
             include_comments=False,
@@ -96,7 +106,9 @@ def _extract(html: str, url: str, options: ExtractOptions) -> Article | Rejectio
         if wall:
             return Rejection("bot-wall", wall)
         return Rejection("extractor-error", f"{type(exc).__name__}: {exc}")
-    text = normalize_text(doc.text or "") if doc is not None and not isinstance(doc, dict) else ""
+    text = (
+        normalize_text(cleaner.text(doc)) if doc is not None and not isinstance(doc, dict) else ""
+    )
     count = word_count(text)
     if count < MAX_WALL_WORDS:
         wall = detect_bot_wall(html)

@@ -6,13 +6,17 @@ A Twisted reactor cannot be restarted, so a process runs all its crawls in one r
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 from scrapy.utils.log import configure_logging
 
+from crawler.config.check import check_all, check_together
+from crawler.config.layers import user_values
+from crawler.config.table import BY_NAME
 from crawler.errors import CrawlerError
 
 REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -28,12 +32,28 @@ class CrawlSpec:
 
 
 def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """The project's settings (``crawler.settings``), whatever the current folder is."""
+    """The project's settings, whatever the current folder is, in the documented order.
+
+    Built-in defaults (``crawler.settings``), then the config file and the ``CRAWLER_*``
+    environment variables, then ``overrides`` (a schedule job's settings and the command line).
+
+    Raises:
+        SettingError: a setting is unknown or has a value it does not allow, alone or together
+            with the others.
+    """
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    if overrides:
-        settings.setdict(dict(overrides), priority="cmdline")
+    apply_layers(settings, overrides)
     return settings
+
+
+def apply_layers(settings: BaseSettings, overrides: Mapping[str, Any] | None = None) -> None:
+    """Put the config file's and the environment's settings over the project's, and the
+    checked ``overrides`` over those; refuse the values that are not allowed together."""
+    settings.setdict(user_values(), priority="project")
+    if overrides:
+        settings.setdict(check_all(overrides, "settings"), priority="cmdline")
+    check_together({name: settings.get(name) for name in BY_NAME if name in settings})
 
 
 def run_crawls(
@@ -73,6 +93,11 @@ def run_crawls(
                 return
             stopping = True
             logging.getLogger(__name__).info("signal %d: closing the crawl", signum)
+            # said where a person sees it, whatever the log level
+            sys.stderr.write(
+                "stopping: storing the pages in flight and returning leases "
+                "(press Ctrl-C again to stop at once)\n"
+            )
             _reactor.callFromThread(lambda: deferred_from_coro(runner.stop()))
 
         install_shutdown_handlers(shutdown)
@@ -80,7 +105,9 @@ def run_crawls(
             if stopping:
                 break
             settings = base.copy()
-            settings.setdict(dict(spec.settings), priority="cmdline")
+            if spec.settings:
+                settings.setdict(check_all(spec.settings, "crawl settings"), priority="cmdline")
+                check_together({n: settings.get(n) for n in BY_NAME if n in settings})
             crawler = Crawler(runner.spider_loader.load(spec.spider), settings)
             await runner.crawl(crawler, **dict(spec.spider_args))
             stats = crawler.stats.get_stats() if crawler.stats else {}

@@ -33,11 +33,13 @@ from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolution
 # zope.interface ships no type information; it only declares what the classes provide.
 from zope.interface import implementer, provider  # type: ignore[import-untyped]
 
-from crawler.ssrf import AddressPolicy, parse_ip_literal
+from crawler import defaults
+from crawler.config.check import check
+from crawler.errors import SettingError
+from crawler.ssrf import AddressPolicy, SsrfConfigError, parse_ip_literal
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DNS_CACHE_SECONDS = 60.0
 _CACHE_LIMIT = 10_000
 
 
@@ -147,10 +149,16 @@ class SsrfGuardMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Build from the settings; ``NotConfigured`` when ``SSRF_ENABLED`` is off."""
         settings = crawler.settings
-        if not settings.getbool("SSRF_ENABLED", True):
+        if not settings.getbool("SSRF_ENABLED", defaults.SSRF_ENABLED):
             raise NotConfigured("SSRF_ENABLED is off")
-        policy = AddressPolicy(settings.getlist("SSRF_ALLOW"))
-        cache = settings.getfloat("SSRF_DNS_CACHE_SECONDS", DEFAULT_DNS_CACHE_SECONDS)
+        # getlist would split the README's list form at its commas into names that match no
+        # host, and every host meant to be opened would stay refused without a word
+        try:
+            allow = check("SSRF_ALLOW", settings.get("SSRF_ALLOW") or [], "settings")
+        except SettingError as exc:
+            raise SsrfConfigError(str(exc)) from None
+        policy = AddressPolicy(allow if isinstance(allow, list) else [])
+        cache = settings.getfloat("SSRF_DNS_CACHE_SECONDS", defaults.SSRF_DNS_CACHE_SECONDS)
         return cls(crawler, policy, cache)
 
     def _opened(self) -> None:

@@ -239,3 +239,27 @@ class ArticleURL(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
     )
     first_seen: Mapped[dt.datetime]
+
+
+class Listing(Base):
+    """A feed or sitemap a collection reads a publisher through, and where it was found.
+
+    ``origin`` is ``declared``, ``robots.txt``, ``home page``, ``probed`` or ``sitemap index``;
+    ``found_on`` is the robots.txt, home page or index that named it. ``outcome`` is the last
+    crawl's: ``ok``, ``empty``, ``error``, or ``refused`` (never fetched, ``reason`` says why).
+    """
+
+    __tablename__ = "listings"
+    __table_args__ = (UniqueConstraint("collection", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    collection: Mapped[str] = mapped_column(String(200))
+    publisher: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(32))
+    found_on: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -494,3 +496,34 @@ def shared_passages(session: Session, url: str) -> list[SharedPassages]:
             )
         )
     return sorted(result, key=lambda r: -r.containment)
+
+
+# fetch errors that mean the host could not be reached at all (Twisted's and Scrapy's names,
+# also when robots.txt was the request that met them)
+NETWORK_ERRORS = re.compile(
+    r"DNSLookupError|ConnectionRefused|ConnectError|TimedOut|TimeoutError|NoRouteError|"
+    r"ConnectionLost|ConnectingCancelled|Download(?:Connection|Timeout)\w*Error"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """How many of a crawl run's hosts answered at all."""
+
+    hosts: int
+    unreachable: int
+
+
+def run_reachability(session: Session, run_id: int) -> Reachability:
+    """The hosts a run fetched from, and those of them that only failed DNS or connections."""
+    outcome: dict[str, bool] = {}  # host -> reached at least once
+    rows = session.execute(
+        select(models.Fetch.url, models.Fetch.outcome, models.Fetch.reason).where(
+            models.Fetch.run_id == run_id, models.Fetch.outcome != "discovered"
+        )
+    )
+    for url, fetch_outcome, reason in rows:
+        host = urlsplit(url).hostname or url
+        network = fetch_outcome == "error" and NETWORK_ERRORS.search(reason or "") is not None
+        outcome[host] = outcome.get(host, False) or not network
+    return Reachability(len(outcome), sum(1 for reached in outcome.values() if not reached))

@@ -110,6 +110,39 @@ _BY_CONTENT_HASH = (
 )
 
 
+# Scrapy's finish reasons of a crawl that was stopped before it was done: a signal (Ctrl-C, the
+# scheduler's time limit) or CLOSESPIDER_TIMEOUT
+INTERRUPTED_REASONS = frozenset({"shutdown", "closespider_timeout"})
+# Reasons of a crawl that ran its course: to the end, or to a limit the user set on purpose
+COMPLETED_REASONS = frozenset({"finished", "closespider_itemcount", "closespider_pagecount"})
+# A crawl in which fewer than this share of fetches reached a page is degraded
+DEGRADED_SHARE = 0.5
+
+
+def run_status(finish_reason: str, counts: dict[str, int]) -> str:
+    """How a crawl went: ``finished``, ``degraded``, ``failed`` or ``interrupted``.
+
+    ``counts`` are its fetches by outcome. A fetch reached a page when it got an answer that was
+    stored, unchanged or rejected as not an article; errors (network, HTTP, refusals) did not.
+    A completed crawl none of whose fetches reached a page failed, and one in which fewer than
+    ``DEGRADED_SHARE`` of them did is degraded. Any other finish reason is a failure.
+    """
+    if finish_reason in INTERRUPTED_REASONS:
+        return "interrupted"
+    if finish_reason not in COMPLETED_REASONS:
+        return "failed"
+    fetched = sum(n for outcome, n in counts.items() if outcome != Outcome.DISCOVERED)
+    reached = sum(
+        counts.get(o, 0)
+        for o in (Outcome.NEW_VERSION, Outcome.UNCHANGED, Outcome.NOT_MODIFIED, Outcome.REJECTED)
+    )
+    if fetched and not reached:
+        return "failed"
+    if fetched and reached < DEGRADED_SHARE * fetched:
+        return "degraded"
+    return "finished"
+
+
 class Store:
     """The article store behind one database URL."""
 
@@ -169,8 +202,9 @@ class Store:
             session.flush()
             return run.id
 
-    def finish_run(self, run_id: int, status: str) -> models.CrawlRun:
-        """Close a crawl run, counting its fetches by outcome."""
+    def finish_run(self, run_id: int, finish_reason: str) -> models.CrawlRun:
+        """Close a crawl run, counting its fetches by outcome; its status says how it went
+        (:func:`run_status`)."""
         with self.session() as session, session.begin():
             run = session.get_one(models.CrawlRun, run_id)
             rows = session.execute(
@@ -180,7 +214,7 @@ class Store:
             )
             counts = {outcome: count for outcome, count in rows}
             run.finished_at = utcnow()
-            run.status = status
+            run.status = run_status(finish_reason, counts)
             run.pages = sum(counts.values())
             run.new_versions = counts.get(Outcome.NEW_VERSION, 0)
             run.unchanged = counts.get(Outcome.UNCHANGED, 0) + counts.get(Outcome.NOT_MODIFIED, 0)

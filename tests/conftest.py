@@ -25,6 +25,22 @@ PG_URL = os.environ.get("CRAWLER_TEST_PG_URL", "postgresql+psycopg://postgres@12
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Neither a config file nor CRAWLER_* variables of the person running the tests reach them
+    (subprocesses included); tests that need either set their own."""
+    from crawler.config.table import BY_ENV
+
+    saved = dict(os.environ)
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    for variable in BY_ENV:
+        if variable != "CRAWLER_DB_URL":
+            os.environ.pop(variable, None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def _pg_problem() -> str | None:
     try:
         engine = create_engine(PG_URL)

@@ -88,8 +88,8 @@ def test_crawler_crawl_with_a_bad_seeds_file_fails_clearly(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("setting", "named"),
     [
-        ("STORE_BATCH_SIZE=0", "batch size must be at least 1, not 0"),
-        ("STORE_BATCH_SECONDS=-1", "batch seconds must not be negative"),
+        ("STORE_BATCH_SIZE=0", "STORE_BATCH_SIZE='0': expected an integer >= 1"),
+        ("STORE_BATCH_SECONDS=-1", "STORE_BATCH_SECONDS='-1': expected a number >= 0"),
     ],
 )
 def test_a_bad_store_batch_setting_fails_clearly(tmp_path: Path, setting: str, named: str) -> None:
@@ -97,16 +97,25 @@ def test_a_bad_store_batch_setting_fails_clearly(tmp_path: Path, setting: str, n
     seeds = ROOT / "seeds" / "putin-india-visit.toml"
     command = [str(BIN / "crawler"), "crawl", str(seeds), "--db", str(db), "--snapshot"]
     result = run([*command, str(SNAPSHOT), "--set", setting], cwd=tmp_path)
-    assert result.returncode == 1
-    assert f"error: STORE_BATCH_SIZE/STORE_BATCH_SECONDS: {named}" in result.stderr
+    assert result.returncode == 2
+    assert f"Error: Invalid value for '--set': {named}" in result.stderr
     assert "Traceback" not in result.stderr
-    with sqlite3.connect(db) as conn:
-        # refused before the crawl started: no run was opened
-        assert conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0
+    # refused before the crawl started: not even the store was created
+    assert not db.exists()
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["demo"], ["crawl"], ["serve-snapshot"], ["schedule"], ["workers"]]
+    "command",
+    [
+        [],
+        ["demo"],
+        ["crawl"],
+        ["serve-snapshot"],
+        ["schedule"],
+        ["workers"],
+        ["listings"],
+        ["config"],
+    ],
 )
 def test_every_command_has_help(command: list[str], tmp_path: Path) -> None:
     result = run([str(BIN / "crawler"), *command, "--help"], cwd=tmp_path)
@@ -166,7 +175,9 @@ def test_a_crawl_of_loopback_urls_says_how_to_allow_them(
         [str(BIN / "crawler"), "crawl", str(seeds), "--db", str(db), "--log-level", "ERROR"],
         cwd=tmp_path,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    # nothing reached a page: the crawl failed, and says how to allow the hosts
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert ": failed:" in result.stdout
     assert "refused by the SSRF guard" in result.stderr
     assert "--set SSRF_ALLOW=127.0.0.1" in result.stderr
     with sqlite3.connect(db) as conn:

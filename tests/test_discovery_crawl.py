@@ -30,7 +30,8 @@ def site() -> Iterator[str]:
     process.stdout.close()
 
 
-def crawl(seeds: Path, db: Path) -> None:
+def crawl(seeds: Path, db: Path, *overrides: str) -> None:
+    """One ``crawler crawl`` of ``seeds``; ``overrides`` are more ``NAME=VALUE`` settings."""
     result = subprocess.run(
         [
             sys.executable,
@@ -49,6 +50,7 @@ def crawl(seeds: Path, db: Path) -> None:
             "SSRF_ALLOW=127.0.0.1",
             "--log-level",
             "WARNING",
+            *(arg for setting in overrides for arg in ("--set", setting)),
         ],
         cwd=ROOT,
         capture_output=True,

@@ -395,7 +395,9 @@ Cancel anytime.</p>
 
 def test_a_paywall_page_is_rejected_by_extraction() -> None:
     result = extract_article(PAYWALL_PAGE, "https://ledger.example/business/markets-rally")
-    assert result == Rejection("notice-page", "paywall notice: 'subscribe to continue reading'")
+    assert isinstance(result, Rejection)
+    assert result.reason == "notice-page"
+    assert result.detail == "paywall notice: 'subscribe to continue reading'"
 
 
 # Measured when the rule was set: none of the 1,032 real pages (articles, blog posts,

@@ -68,7 +68,7 @@ def test_a_full_disk_stops_the_crawl_cleanly_and_keeps_the_store(
         timeout=300,
         check=False,
     )
-    assert result.returncode != 0
+    assert result.returncode != 0, result.stdout
     output = result.stdout + result.stderr
     assert "store write failed" in output
     assert "storage-error" in output

@@ -219,7 +219,11 @@ def test_kill_9_mid_crawl_then_the_next_run_completes_what_was_due(
     assert 0 < fetched_first < total
     time.sleep(2.5)  # the dead crawl's leases expire
     done = subprocess.run(
-        [*base, "--set", "DOWNLOAD_DELAY=0", "--log-level", "WARNING"],
+        [
+            *base,
+            *("--set", "DOWNLOAD_DELAY=0", "--set", "SSRF_ALLOW=127.0.0.1"),
+            *("--log-level", "WARNING"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -272,6 +276,61 @@ def test_once_runs_what_is_due_then_nothing(
     assert second.returncode == 0
     assert "no job is due" in second.stdout
     assert query(db, "SELECT count(*) FROM crawl_runs")[0][0] == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            "{ DOWNLAOD_DELAY = 1 }",
+            "unknown setting 'DOWNLAOD_DELAY' (did you mean DOWNLOAD_DELAY?)",
+        ),
+        ('{ DOWNLOAD_DELAY = "abc" }', "DOWNLOAD_DELAY='abc': expected a number >= 0"),
+        ("{ CONCURRENT_REQUESTS = -1 }", "CONCURRENT_REQUESTS=-1: expected an integer >= 1"),
+        ('{ ROBOTSTXT_OBEY = "maybe" }', "ROBOTSTXT_OBEY='maybe': expected true or false"),
+        ("{ SSRF_ENABLED = 2 }", "SSRF_ENABLED=2: expected true or false"),
+        ('{ SSRF_ALLOW = "[127.0.0.1" }', "SSRF_ALLOW='[127.0.0.1': expected host names"),
+    ],
+)
+def test_job_settings_are_checked_when_the_file_loads(
+    tmp_path: Path, settings: str, message: str
+) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text(f'[[jobs]]\nseeds = "putin-india-visit"\ninterval = 60\nsettings = {settings}\n')
+    with pytest.raises(ScheduleError) as caught:
+        load_schedule(bad)
+    assert str(caught.value).startswith(f"{bad}: job #1: field 'settings': {message}")
+
+
+def test_job_settings_that_do_not_go_together_name_the_job(tmp_path: Path) -> None:
+    bad = tmp_path / "s.toml"
+    bad.write_text(
+        '[[jobs]]\nseeds = "putin-india-visit"\ninterval = 60\n'
+        "settings = { RECRAWL_MIN_SECONDS = 90000 }\n"
+    )
+    with pytest.raises(ScheduleError, match=r"job #1: RECRAWL_\* settings: need 0 < minimum"):
+        load_schedule(bad)
+
+
+def test_job_settings_reach_the_crawl_as_the_crawl_reads_them(tmp_path: Path) -> None:
+    from crawler.config.check import parse_assignments
+    from crawler.schedule import jobs
+
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[[jobs]]\nseeds = "putin-india-visit"\ninterval = 60\nsettings = { SSRF_ALLOW = '
+        '["127.0.0.1", "10.0.0.0/8"], AUTOTHROTTLE_ENABLED = "False", LOG_LEVEL = "warning", '
+        "DOWNLOAD_DELAY = 0 }\n"
+    )
+    (job,) = load_schedule(path).jobs
+    command = jobs.crawl_command(job.seeds, "sqlite:///x.db", job.settings)
+    given = [command[i + 1] for i, part in enumerate(command) if part == "--set"]
+    assert parse_assignments(given, "--set") == {
+        "SSRF_ALLOW": ["127.0.0.1", "10.0.0.0/8"],
+        "AUTOTHROTTLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "DOWNLOAD_DELAY": 0.0,
+    }
 
 
 def test_crawls_get_the_shared_workers_socket_unless_their_job_sets_one() -> None:

@@ -217,12 +217,12 @@ def test_crawler_db_recluster(tmp_path: Path) -> None:
         main, ["db", "recluster", "--db", url, "--set", "SYNDICATION_MIN_WORDS=-3"]
     )
     assert worse.exit_code == 2
-    assert "min_words" in worse.output
+    assert "SYNDICATION_MIN_WORDS" in worse.output
     typo = runner.invoke(main, ["db", "recluster", "--db", url, "-s", "SYNDICATION_MIN_WORD=3"])
     assert typo.exit_code == 2
     assert "did you mean SYNDICATION_MIN_WORDS" in typo.output
     word = runner.invoke(main, ["db", "recluster", "--db", url, "-s", "SYNDICATION_MIN_WORDS=abc"])
     assert word.exit_code == 2
-    assert "SYNDICATION_MIN_WORDS='abc' is not an integer" in word.output
+    assert "SYNDICATION_MIN_WORDS='abc'" in word.output
     assert "Traceback" not in word.output
     assert "boilerplate" in runner.invoke(main, ["db", "recluster", "--help"]).output

@@ -36,8 +36,18 @@ def main() -> None:
     """Crawl news sources, clean articles, detect syndicated copies, keep every version.
 
     The store is chosen with --db (a SQLite path or SQLAlchemy URL), else the CRAWLER_DB_URL
-    environment variable, else ~/.local/share/crawler/crawler.db.
+    environment variable, else STORAGE_URL in the config file (`crawler config` shows where),
+    else ~/.local/share/crawler/crawler.db.
     """
+
+
+def _configured_store(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    """``--db``, else the ``STORAGE_URL`` of the config file or the environment."""
+    if value is not None:
+        return value
+    from crawler.config.layers import user_values
+
+    return user_values().get("STORAGE_URL") or None
 
 
 def db_option(func: F) -> F:
@@ -46,9 +56,21 @@ def db_option(func: F) -> F:
         "--db",
         default=None,
         metavar="PATH|URL",
+        callback=_configured_store,
         help="Store: a SQLite file or SQLAlchemy URL (default: CRAWLER_DB_URL, then "
-        "~/.local/share/crawler/crawler.db).",
+        "STORAGE_URL in the config file, then ~/.local/share/crawler/crawler.db).",
     )(func)
+
+
+def command_line_settings(items: tuple[str, ...]) -> dict[str, object]:
+    """``--set NAME=VALUE`` items, checked; a usage error names the first that is refused."""
+    from crawler.config.check import parse_assignments
+    from crawler.errors import SettingError
+
+    try:
+        return parse_assignments(items, "--set")
+    except SettingError as exc:
+        raise click.BadParameter(exc.detail, param_hint="'--set'") from None
 
 
 def json_option(func: F) -> F:
@@ -62,6 +84,9 @@ def print_json(value: Any) -> None:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        # the store keeps UTC without a zone: say so
+        return value.isoformat() + "Z"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
-from crawler.cli.common import console, db_option, err_console
+from crawler.cli.common import command_line_settings, console, db_option, err_console
+from crawler.config.layers import resolve
+from crawler.config.table import LOG_LEVELS
+
+if TYPE_CHECKING:
+    from storage.queries import Reachability
 
 
 @click.command()
@@ -86,24 +93,35 @@ def demo(db_path: Path | None, verbose: bool) -> None:
     default=None,
     help="Answer from this offline snapshot folder instead of the network.",
 )
-@click.option("--state", default="1", show_default=True, help="Snapshot state to replay.")
-@click.option("--log-level", default="INFO", show_default=True, help="Scrapy log level.")
+@click.option(
+    "--state",
+    default=None,
+    help="Snapshot state to replay (default: REPLAY_STATE, which is 1).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS, case_sensitive=False),
+    default=None,
+    help="Scrapy log level, in any case (default: LOG_LEVEL, which is INFO).",
+)
 @click.option(
     "--due-only", is_flag=True, help="Fetch only the URLs that are due (as scheduled crawls do)."
 )
 @click.option(
     "--set",
+    "-s",
     "overrides",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Override a setting for this crawl (repeatable), as scrapy crawl -s does.",
+    help="Set a setting for this crawl (repeatable), as scrapy crawl -s does; "
+    "`crawler config` lists them.",
 )
 def crawl(
     seeds: str | None,
     db: str | None,
     snapshot: Path | None,
-    state: str,
-    log_level: str,
+    state: str | None,
+    log_level: str | None,
     due_only: bool,
     overrides: tuple[str, ...],
 ) -> None:
@@ -111,47 +129,94 @@ def crawl(
 
     Every source is fetched, unless --due-only limits the crawl to those the adaptive recrawl
     schedule says are due. Pages that did not change answer 304 or are recognised by their
-    body hash and cost no extraction.
+    body hash and cost no extraction. Settings are checked before anything is fetched.
     """
     from crawler.runner import CrawlSpec, run_crawls
     from crawler.seeds import load_seeds
     from storage import Store
 
+    settings = command_line_settings(overrides)
+    if log_level is not None:
+        settings["LOG_LEVEL"] = log_level
+    if state is not None:
+        settings["REPLAY_STATE"] = state
+    if snapshot is not None:
+        settings["REPLAY_SNAPSHOT"] = str(snapshot)
+    resolve(command_line=settings)
     collection = load_seeds(seeds)
-    settings: dict[str, object] = {}
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise click.UsageError(f"--set {item!r}: expected NAME=VALUE")
-        settings[name.strip()] = value
+    db_given = click.get_current_context().get_parameter_source("db")
+    if db_given is not ParameterSource.COMMANDLINE and "STORAGE_URL" in settings:
+        db = str(settings["STORAGE_URL"]) or None
     store = Store(db)
     store.close()
-    settings |= {"STORAGE_URL": store.url, "LOG_LEVEL": log_level}
-    if snapshot is not None:
-        settings |= {"REPLAY_SNAPSHOT": str(snapshot), "REPLAY_STATE": state}
+    settings["STORAGE_URL"] = store.url
     spider_args = {"seeds": str(collection.path), "due_only": "1" if due_only else "0"}
     (stats,) = run_crawls([CrawlSpec(spider_args=spider_args)], settings)
+    status = _status(stats)
     console.print(
-        f"{collection.name}: {stats.get('item_scraped_count', 0)} pages, "
+        f"{collection.name}: {status}: {stats.get('item_scraped_count', 0)} pages, "
         f"{stats.get('storage/new-version', 0)} new versions, "
         f"{stats.get('storage/unchanged', 0)} unchanged, "
         f"{stats.get('storage/not-modified', 0)} not modified, "
         f"{stats.get('storage/rejected', 0)} rejected, {stats.get('storage/error', 0)} errors "
         f"→ {store.display_url}",
         markup=False,
+        soft_wrap=True,
     )
-    refused = stats.get("ssrf/refused", 0)
-    if refused:
+    reach = _reachability(store.url, stats.get("storage/run_id"))
+    if reach is not None and reach.hosts and reach.unreachable == reach.hosts:
         err_console.print(
-            f"note: {refused} URLs were refused by the SSRF guard because they resolve to "
-            "loopback, private or other non-public addresses; to crawl such hosts on purpose, "
-            "allow them, e.g. --set SSRF_ALLOW=127.0.0.1",
+            f"no network? {reach.unreachable} of {reach.hosts} hosts unreachable (DNS or "
+            "connection failures): check the machine's connection or proxy",
             markup=False,
             soft_wrap=True,
         )
-    reason = stats.get("finish_reason")
-    if reason not in (None, "finished"):
-        raise SystemExit(f"crawl ended early: {reason}")
+    elif stats.get("ssrf/refused", 0):
+        err_console.print(
+            f"note: {stats['ssrf/refused']} URLs were refused by the SSRF guard because they "
+            "resolve to loopback, private or other non-public addresses; to crawl such hosts "
+            "on purpose, allow them, e.g. --set SSRF_ALLOW=127.0.0.1",
+            markup=False,
+            soft_wrap=True,
+        )
+    if status in EXIT_CODES:
+        reason = stats.get("finish_reason")
+        raise SystemExit(
+            EXIT_CODES[status]
+            if status == "degraded"
+            else f"crawl {status}" + (f" ({reason})" if reason not in (None, "finished") else "")
+        )
+
+
+# Exit codes of `crawler crawl` (documented in the README): 0 finished, 1 failed or
+# interrupted (with a message), 2 a usage error, 3 degraded (fewer than half the fetches
+# reached a page).
+EXIT_CODES = {"failed": 1, "interrupted": 1, "degraded": 3}
+
+
+def _status(stats: dict[str, object]) -> str:
+    """How the crawl went, from its final stats (the finish reason is known only now)."""
+    from storage.repository import run_status
+
+    counts = {
+        outcome: int(stats.get(f"storage/{outcome}", 0) or 0)  # type: ignore[call-overload]
+        for outcome in ("new-version", "unchanged", "not-modified", "rejected", "error")
+    }
+    return run_status(str(stats.get("finish_reason") or "finished"), counts)
+
+
+def _reachability(url: str, run_id: object) -> Reachability | None:
+    if not isinstance(run_id, int):
+        return None
+    from storage import Store
+    from storage.queries import run_reachability
+
+    store = Store(url, create=False)
+    try:
+        with store.reader() as session:
+            return run_reachability(session, run_id)
+    finally:
+        store.close()
 
 
 @click.command("serve-snapshot")

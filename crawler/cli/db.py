@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
+import json
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import DBAPIError
 
-from crawler.cli.common import console, db_option, err_console, progress_bar
+from crawler.cli.common import (
+    command_line_settings,
+    console,
+    db_option,
+    err_console,
+    progress_bar,
+)
 from crawler.errors import StorageError
 from storage.db import make_engine, open_engine, resolve_db_url, safe_url
 
@@ -83,22 +89,16 @@ def recluster(db: str | None, everything: bool, overrides: tuple[str, ...]) -> N
     from scrapy.settings import Settings
 
     from crawler.pipelines.syndication import syndication_config
-    from crawler.syndication import SyndicationConfig
     from crawler.syndication.config import signature_scheme
     from storage import Store
     from storage.recluster import judge_again, load_index
     from storage.syndication import SyndicationStore
 
-    known = [f"SYNDICATION_{f.name.upper()}" for f in dataclasses.fields(SyndicationConfig)]
     settings = Settings()
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep or name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+    for name, value in command_line_settings(overrides).items():
+        if not name.startswith("SYNDICATION_"):
             raise click.BadParameter(
-                f"{item!r}: expected SYNDICATION_NAME=VALUE with a syndication setting{hint}",
-                param_hint="--set",
+                f"{name}: only SYNDICATION_* settings apply to reclustering", param_hint="'--set'"
             )
         settings.set(name, value)
     try:
@@ -124,3 +124,41 @@ def recluster(db: str | None, everything: bool, overrides: tuple[str, ...]) -> N
         markup=False,
         soft_wrap=True,
     )
+
+
+@db.command("datasette-metadata")
+@db_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def datasette_metadata(db: str | None, out: Path | None) -> None:
+    """Write the Datasette metadata that turns on full-text search in the versions table.
+
+    Datasette does not detect the store's search index by itself; pass this file with
+    --metadata: datasette STORE --metadata FILE. It names the database after the store's file,
+    as Datasette does, so write it again for a store under another name.
+    """
+    from sqlalchemy.engine import make_url
+
+    from storage import datasette
+
+    url = resolve_db_url(db)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise click.UsageError(f"{safe_url(url)} is not a SQLite file; Datasette reads SQLite")
+    engine = open_engine(url, create=False)
+    try:
+        with engine.connect() as conn:
+            if not datasette.has_fts_table(conn):
+                raise StorageError(f"{safe_url(url)} has no {datasette.FTS_TABLE} table")
+    finally:
+        engine.dispose()
+    document = json.dumps(datasette.metadata(datasette.database_name(parsed.database)), indent=2)
+    if out is None:
+        click.echo(document)
+        return
+    out.write_text(document + "\n", encoding="utf-8")
+    err_console.print(f"Datasette metadata written to {out}", markup=False)

@@ -9,6 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from crawler.cli.common import console, db_option, json_option, plain_text, print_json, when
+from crawler.cli.marks import printable
+from crawler.cli.marks import shared_passages as marked_passages
 from crawler.cli.query import plain_cells, reading
 from storage import queries as q
 
@@ -28,7 +30,8 @@ def duplicates(url: str | None, limit: int, db: str | None, as_json: bool) -> No
     """List clusters of syndicated articles, the original first.
 
     With URL, show the cluster of that article and the passages it shares with each related
-    article, highlighted.
+    article: highlighted in yellow at a terminal; elsewhere (a file, a pipe, a pager) each
+    shared passage is marked [[...]].
     """
     with reading(db) as session:
         clusters = q.list_clusters(session, limit=limit, url=url)
@@ -71,17 +74,12 @@ def duplicates(url: str | None, limit: int, db: str | None, as_json: bool) -> No
     if summary is not None:
         console.print(_summary_line(summary, shown=len(clusters)), markup=False)
     for s in shared:
-        header = Text(f"\n{s.relation} with {s.other_url}", style="bold")
+        header = Text(f"\n{s.relation} with {printable(s.other_url)}", style="bold")
         header.append(f"  (Jaccard {s.jaccard:.2f}, containment {s.containment:.2f})")
         console.print(header)
-        console.print(_highlight(s.text, s.spans), soft_wrap=True)
-
-
-def _highlight(text: str, spans: list[tuple[int, int]]) -> Text:
-    out = Text(text)
-    for start, end in spans:
-        out.stylize("bold yellow", start, end)
-    return out
+        console.print(
+            marked_passages(s.text, s.spans, plain=not console.is_terminal), soft_wrap=True
+        )
 
 
 def _summary_line(summary: q.ClusterSummary, *, shown: int) -> str:

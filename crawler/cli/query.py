@@ -22,9 +22,10 @@ from crawler.cli.common import (
     print_json,
     when,
 )
+from crawler.cli.marks import printable, word_diff
 from storage import Store
 from storage import queries as q
-from storage.diff import diff_texts
+from storage.diff import Op, diff_texts
 from storage.search import search as run_search
 
 
@@ -135,13 +136,30 @@ def versions(url: str, db: str | None, as_json: bool) -> None:
 @click.option("--from", "from_", type=int, default=-2, help="Older version (default: previous).")
 @click.option("--to", "to", type=int, default=-1, help="Newer version (default: current).")
 @click.option("--lines", is_flag=True, help="Show a unified line diff instead of words.")
+@click.option(
+    "--side-by-side",
+    is_flag=True,
+    help="Show the old and the new text of each changed paragraph in two columns.",
+)
 @db_option
 @json_option
-def diff(url: str, from_: int, to: int, lines: bool, db: str | None, as_json: bool) -> None:
+def diff(
+    url: str,
+    from_: int,
+    to: int,
+    lines: bool,
+    side_by_side: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
     """Show what changed in the article at URL between two versions.
 
-    Version numbers count from 1; negative numbers count back from the current one.
+    Version numbers count from 1; negative numbers count back from the current one. At a
+    terminal removed words are red and struck through, added words green; elsewhere (a file, a
+    pipe, a pager) they are marked [-removed-] and {+added+}.
     """
+    if lines and side_by_side:
+        raise click.UsageError("--lines and --side-by-side cannot be combined")
     with reading(db) as session:
         if len(q.article_versions(session, url)) < 2 and (from_, to) == (-2, -1):
             console.print(f"{url} has a single version: nothing to compare", markup=False)
@@ -167,7 +185,8 @@ def diff(url: str, from_: int, to: int, lines: bool, db: str | None, as_json: bo
             }
         )
         return
-    header = Text(url, style="bold")
+    plain = not console.is_terminal
+    header = Text(printable(url), style="bold")
     header.append(f": version {numbers[0]} → {numbers[1]}: ")
     header.append(f"+{result.words_added}", style="green")
     header.append(" words, ")
@@ -177,25 +196,39 @@ def diff(url: str, from_: int, to: int, lines: bool, db: str | None, as_json: bo
     if lines:
         for line in result.unified:
             style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
-            console.print(Text(line, style=style or ""), soft_wrap=True)
+            console.print(Text(printable(line), style=style or ""), soft_wrap=True)
         return
-    out = Text()
-    paragraph = Text()
-    changed = False
-    for op, chunk in result.words:
-        if op == "equal" and chunk.endswith("\n"):
-            paragraph.append(chunk.rstrip("\n"))
-            if changed:
-                out.append_text(paragraph)
-                out.append("\n\n")
-            paragraph, changed = Text(), False
-            continue
-        style = {"insert": "bold green", "delete": "red strike"}.get(op, "")
-        paragraph.append(chunk, style=style)
-        changed = changed or op != "equal"
-    if changed:
-        out.append_text(paragraph)
+    paragraphs = changed_paragraphs(result.words)
+    if side_by_side:
+        table = Table(expand=True, show_lines=True)
+        table.add_column(f"version {numbers[0]}", ratio=1, overflow="fold")
+        table.add_column(f"version {numbers[1]}", ratio=1, overflow="fold")
+        for chunks in paragraphs:
+            table.add_row(
+                word_diff([c for c in chunks if c[0] != "insert"], plain=plain),
+                word_diff([c for c in chunks if c[0] != "delete"], plain=plain),
+            )
+        console.print(table)
+        return
+    out = Text("\n\n").join(word_diff(chunks, plain=plain) for chunks in paragraphs)
     console.print(out, soft_wrap=True)
+
+
+def changed_paragraphs(words: list[tuple[Op, str]]) -> list[list[tuple[Op, str]]]:
+    """The paragraphs of a word diff that changed, each as its chunks (line ends dropped)."""
+    paragraphs: list[list[tuple[Op, str]]] = []
+    paragraph: list[tuple[Op, str]] = []
+    for op, chunk in words:
+        if op == "equal" and chunk.endswith("\n"):
+            paragraph.append((op, chunk.rstrip("\n")))
+            if any(o != "equal" for o, _ in paragraph):
+                paragraphs.append(paragraph)
+            paragraph = []
+            continue
+        paragraph.append((op, chunk))
+    if any(o != "equal" for o, _ in paragraph):
+        paragraphs.append(paragraph)
+    return paragraphs
 
 
 @click.command()

@@ -72,10 +72,9 @@ def select(
         if not on_allowed_host(url, hosts):
             rejected["off-site"] = rejected.get("off-site", 0) + 1
             continue
-        ok, reason = limits.accepts(Candidate(url, title, summary, published))
+        ok, kind, _reason = limits.judge(Candidate(url, title, summary, published))
         if not ok:
-            key = reason.split(":")[0]
-            rejected[key] = rejected.get(key, 0) + 1
+            rejected[kind] = rejected.get(kind, 0) + 1
             continue
         accepted.setdefault(url, Discovered(url, title, published))
     return Selection(tuple(accepted.values()), rejected)

@@ -59,18 +59,31 @@ class CollectionFilter:
 
     def accepts(self, candidate: Candidate) -> tuple[bool, str]:
         """Whether the collection wants the candidate, and why (a reason fit for a log)."""
+        ok, _kind, reason = self.judge(candidate)
+        return ok, reason
+
+    def judge(self, candidate: Candidate) -> tuple[bool, str, str]:
+        """As :meth:`accepts`, with the kind of decision as a fixed string, fit for counting.
+
+        Kinds: ``accepted``, ``published before since``, ``published after until``,
+        ``URL matches exclude pattern '...'``, ``URL matches no include pattern``,
+        ``no keyword in title, summary or URL``.
+        """
         published = to_naive_utc(candidate.published) if candidate.published else None
         if published and self.since and published < self.since:
-            return False, f"published {published:%Y-%m-%d %H:%M} before {self.since:%Y-%m-%d %H:%M}"
+            reason = f"published {published:%Y-%m-%d %H:%M} before {self.since:%Y-%m-%d %H:%M}"
+            return False, "published before since", reason
         if published and self.until and published > self.until:
-            return False, f"published {published:%Y-%m-%d %H:%M} after {self.until:%Y-%m-%d %H:%M}"
+            reason = f"published {published:%Y-%m-%d %H:%M} after {self.until:%Y-%m-%d %H:%M}"
+            return False, "published after until", reason
         for pattern in self._exclude:
             if pattern.search(candidate.url):
-                return False, f"URL matches exclude pattern {pattern.pattern!r}"
+                reason = f"URL matches exclude pattern {pattern.pattern!r}"
+                return False, reason, reason
         if self._include and not any(p.search(candidate.url) for p in self._include):
-            return False, "URL matches no include pattern"
+            return False, "URL matches no include pattern", "URL matches no include pattern"
         if not self._keywords:
-            return True, "accepted: no keyword limit"
+            return True, "accepted", "accepted: no keyword limit"
         slug = unquote(urlsplit(candidate.url).path).replace("-", " ").replace("_", " ")
         for field_name, text in (
             ("title", candidate.title),
@@ -79,8 +92,9 @@ class CollectionFilter:
         ):
             for keyword, pattern in self._keywords:
                 if text and pattern.search(text):
-                    return True, f"accepted: keyword {keyword!r} in {field_name}"
-        return False, "no keyword in title, summary or URL"
+                    return True, "accepted", f"accepted: keyword {keyword!r} in {field_name}"
+        reason = "no keyword in title, summary or URL"
+        return False, reason, reason
 
 
 def _compile(patterns: Iterable[str], which: str) -> tuple[re.Pattern[str], ...]:

@@ -49,6 +49,16 @@ class CleanPipeline:
             favor_precision=settings.getbool(
                 "EXTRACT_FAVOR_PRECISION", defaults.EXTRACT_FAVOR_PRECISION
             ),
+            rule_hidden=settings.getbool("EXTRACT_RULE_HIDDEN", defaults.EXTRACT_RULE_HIDDEN),
+            rule_split_bodies=settings.getbool(
+                "EXTRACT_RULE_SPLIT_BODIES", defaults.EXTRACT_RULE_SPLIT_BODIES
+            ),
+            rule_trailing_widgets=settings.getbool(
+                "EXTRACT_RULE_TRAILING_WIDGETS", defaults.EXTRACT_RULE_TRAILING_WIDGETS
+            ),
+            rule_repeated_headline=settings.getbool(
+                "EXTRACT_RULE_REPEATED_HEADLINE", defaults.EXTRACT_RULE_REPEATED_HEADLINE
+            ),
         )
         spec = PoolSpec(
             settings.getint("EXTRACT_WORKERS", defaults.EXTRACT_WORKERS) or None,
@@ -117,11 +127,14 @@ class CleanPipeline:
         return item.html
 
     def count(self, item: PageItem) -> None:
-        """Count the item's extraction outcome in the crawl stats."""
+        """Count the item's extraction outcome, and the clean-up rules that changed its text."""
+        result = item.rejection or item.article
         if item.rejection is not None:
             self.stats.inc_value(f"extract/rejected/{item.rejection.reason}")
         elif item.article is not None:
             self.stats.inc_value("extract/article")
+        for rule in result.rules if result is not None else ():
+            self.stats.inc_value(f"extract/rule/{rule}")
 
 
 def _sketch_fields(settings: BaseSettings) -> dict[str, Any] | None:

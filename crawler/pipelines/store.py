@@ -70,9 +70,12 @@ class StorePipeline:
             if self.writer.retried:
                 self.stats.set_value("storage/retried_alone", self.writer.retried)
         if self.run_id is not None:
-            reason = self.stats.get_value("finish_reason") or "finished"
+            # Scrapy sets finish_reason after the pipelines close: a stop this pipeline asked
+            # for is known here, others are told by `crawler crawl` from the final stats
+            reason = "storage-error" if self.failure else "finished"
             try:
-                self.store.finish_run(self.run_id, "finished" if reason == "finished" else reason)
+                run = self.store.finish_run(self.run_id, reason)
+                self.stats.set_value("storage/run_status", run.status)
             except SQLAlchemyError as exc:
                 logger.error(
                     "could not close crawl run %s: %s", self.run_id, exc.__class__.__name__

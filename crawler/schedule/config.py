@@ -12,7 +12,7 @@ workers_idle_seconds = "15m"   # how long those workers outlive the last crawl
 seeds = "putin-india-visit"    # a bundled collection name or a seeds file path
 interval = "6h"                # or: cron = "0 */6 * * *"
 timeout = "30m"                # optional, overrides timeout_seconds
-settings = { DOWNLOAD_DELAY = 1 }   # optional crawl settings
+settings = { DOWNLOAD_DELAY = 1 }   # optional crawl settings, checked when the file loads
 ```
 """
 
@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import CrawlerError
+from crawler.config.check import check_all
+from crawler.config.layers import resolve
+from crawler.errors import CrawlerError, SettingError
 from crawler.seeds import resolve_seeds_path
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
@@ -133,6 +135,11 @@ def load_schedule(path: str | Path) -> ScheduleConfig:
         settings = entry.get("settings", {})
         if not isinstance(settings, dict):
             raise ScheduleError(f"{where}: field 'settings' must be a table")
+        try:
+            settings = check_all(settings, f"{where}: field 'settings'")
+            resolve(job=settings)
+        except SettingError as exc:
+            raise ScheduleError(str(exc) if exc.name else f"{where}: {exc}") from None
         jobs.append(
             JobSpec(
                 id=str(entry.get("id") or seeds_path.stem),

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from crawler.config.check import render
 from storage import Store, models
 from storage.types import utcnow
 
@@ -39,7 +40,8 @@ def crawl_command(seeds: str, db_url: str, settings: dict[str, Any]) -> list[str
     if _workers_socket:
         settings = {"EXTRACT_POOL_SOCKET": _workers_socket[0], **settings}
     for name, value in sorted(settings.items()):
-        command += ["--set", f"{name}={value}"]
+        # written so that the child parses the same value back (a list as JSON, not repr)
+        command += ["--set", f"{name}={render(name, value)}"]
     return command
 
 

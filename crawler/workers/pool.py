@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from crawler import defaults
 from crawler.article import Article, ExtractOptions, Rejection
 from crawler.errors import CrawlerError
 from crawler.workers import protocol
@@ -156,9 +157,9 @@ class ExtractionPool:
         self,
         size: int | None = None,
         *,
-        timeout: float = 30.0,
-        memory_mb: int = 1024,
-        max_tasks_per_worker: int = 500,
+        timeout: float = defaults.EXTRACT_TIMEOUT,
+        memory_mb: int = defaults.EXTRACT_MEMORY_MB,
+        max_tasks_per_worker: int = defaults.EXTRACT_MAX_TASKS_PER_WORKER,
         max_pending: int | None = None,
         options: ExtractOptions | None = None,
         target: str = DEFAULT_TARGET,

@@ -17,7 +17,7 @@ import struct
 import time
 from typing import Any, get_args
 
-from crawler.article import Article, ExtractOptions, Rejection, RejectReason
+from crawler.article import RULES, Article, ExtractOptions, Rejection, RejectReason
 
 HEADER = struct.Struct("!II")
 # A reply carries one article's text: far below this unless the worker is misbehaving.
@@ -165,11 +165,17 @@ def options_from_dict(data: dict[str, Any]) -> ExtractOptions:
 def result_to_dict(result: Article | Rejection) -> dict[str, Any]:
     """A result as JSON-able data (the worker side)."""
     if isinstance(result, Rejection):
-        return {"kind": "rejection", "reason": result.reason, "detail": result.detail}
+        return {
+            "kind": "rejection",
+            "reason": result.reason,
+            "detail": result.detail,
+            "rules": list(result.rules),
+        }
     data = dataclasses.asdict(result)
     del data["sketch"]  # bytes travel as the frame's body
     data["kind"] = "article"
     data["authors"] = list(result.authors)
+    data["rules"] = list(result.rules)
     data["published"] = result.published.isoformat() if result.published else None
     return data
 
@@ -187,7 +193,7 @@ def result_from_dict(data: dict[str, Any], body: bytes = b"") -> Article | Rejec
             reason, detail = data["reason"], data["detail"]
             if reason not in _REASONS or not isinstance(detail, str):
                 raise ProtocolViolation(f"bad rejection {reason!r}")
-            return Rejection(reason, detail)
+            return Rejection(reason, detail, _rules(data))
         if data["kind"] != "article":
             raise ProtocolViolation(f"unknown result kind {data['kind']!r}")
         published = data["published"]
@@ -206,12 +212,21 @@ def result_from_dict(data: dict[str, Any], body: bytes = b"") -> Article | Rejec
             word_count=data["word_count"],
             canonical_url=_opt_str(data, "canonical_url"),
             sketch=body or None,
+            rules=_rules(data),
         )
         if not isinstance(article.word_count, int):
             raise ProtocolViolation("word_count is not an integer")
         return article
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolViolation(f"malformed result: {type(exc).__name__}: {exc}") from None
+
+
+def _rules(data: dict[str, Any]) -> tuple[str, ...]:
+    rules = data.get("rules", [])
+    # the names become stats keys: only the rules there are
+    if not isinstance(rules, list) or not all(r in RULES for r in rules):
+        raise ProtocolViolation(f"unknown rules {rules!r}")
+    return tuple(rules)
 
 
 def _str(data: dict[str, Any], key: str) -> str:

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler import defaults
 from crawler.article import ExtractOptions
 from crawler.workers.pool import ExtractionPool, available_cpus
 
@@ -23,9 +24,9 @@ class PoolSpec:
     """
 
     size: int | None = None
-    timeout: float = 30.0
-    memory_mb: int = 1024
-    max_tasks_per_worker: int = 500
+    timeout: float = defaults.EXTRACT_TIMEOUT
+    memory_mb: int = defaults.EXTRACT_MEMORY_MB
+    max_tasks_per_worker: int = defaults.EXTRACT_MAX_TASKS_PER_WORKER
     options: ExtractOptions = field(default_factory=ExtractOptions)
     sketch: dict[str, Any] | None = None
 
