@@ -10,8 +10,15 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from crawler.cli.common import console, db_option, json_option, plain_text, print_json, when
-from crawler.cli.export import since_option
+from crawler.cli.common import (
+    console,
+    db_option,
+    json_option,
+    plain_text,
+    print_json,
+    since_option,
+    when,
+)
 from crawler.cli.marks import ADDED, REMOVED, append_marked, printable
 from crawler.cli.query import reading
 from storage import changes as c

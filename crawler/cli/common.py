@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -71,6 +72,38 @@ def command_line_settings(items: tuple[str, ...]) -> dict[str, object]:
         return parse_assignments(items, "--set")
     except SettingError as exc:
         raise click.BadParameter(exc.detail, param_hint="'--set'") from None
+
+
+_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def since_option(
+    _ctx: click.Context, param: click.Parameter, value: str | None
+) -> dt.datetime | None:
+    """``--since``: a duration back from now (``24h``, ``7d``) or a date, as naive UTC."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    match = _DURATION.match(text)
+    if match:
+        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=seconds)
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a duration (30m, 24h, 7d, 2w) nor a date (2024-07-08)",
+            param=param,
+        ) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def set_option(help: str) -> Callable[[F], F]:
+    """The ``--set/-s NAME=VALUE`` option (repeatable), read by :func:`command_line_settings`."""
+    return click.option("--set", "-s", "overrides", multiple=True, metavar="NAME=VALUE", help=help)
 
 
 def json_option(func: F) -> F:

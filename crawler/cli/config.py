@@ -6,18 +6,11 @@ import json
 
 import click
 
-from crawler.cli.common import command_line_settings, console, json_option, print_json
+from crawler.cli.common import command_line_settings, console, json_option, print_json, set_option
 
 
 @click.command("config")
-@click.option(
-    "--set",
-    "-s",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Show the values a crawl given this --set would use (repeatable).",
-)
+@set_option("Show the values a crawl given this --set would use (repeatable).")
 @json_option
 def config(overrides: tuple[str, ...], as_json: bool) -> None:
     """Show every setting's effective value and where it came from.

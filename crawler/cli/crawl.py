@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from crawler.cli.common import command_line_settings, console, db_option, err_console
+from crawler.cli.common import command_line_settings, console, db_option, err_console, set_option
 from crawler.config.layers import resolve
 from crawler.config.table import LOG_LEVELS
 
@@ -107,14 +107,9 @@ def demo(db_path: Path | None, verbose: bool) -> None:
 @click.option(
     "--due-only", is_flag=True, help="Fetch only the URLs that are due (as scheduled crawls do)."
 )
-@click.option(
-    "--set",
-    "-s",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Set a setting for this crawl (repeatable), as scrapy crawl -s does; "
-    "`crawler config` lists them.",
+@set_option(
+    "Set a setting for this crawl (repeatable), as scrapy crawl -s does; "
+    "`crawler config` lists them."
 )
 def crawl(
     seeds: str | None,

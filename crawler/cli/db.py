@@ -14,6 +14,7 @@ from crawler.cli.common import (
     db_option,
     err_console,
     progress_bar,
+    set_option,
 )
 from crawler.errors import StorageError
 from storage.db import make_engine, open_engine, resolve_db_url, safe_url
@@ -69,14 +70,7 @@ def revision(db: str | None) -> None:
     help="Judge every pair again, not only those judged by older rules (after changing "
     "SYNDICATION_* settings, or to apply the boilerplate the store has learned since).",
 )
-@click.option(
-    "--set",
-    "-s",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A SYNDICATION_* setting for this run, as the crawl would use it (repeatable).",
-)
+@set_option("A SYNDICATION_* setting for this run, as the crawl would use it (repeatable).")
 def recluster(db: str | None, everything: bool, overrides: tuple[str, ...]) -> None:
     """Judge stored syndication pairs again and rebuild the clusters.
 

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -15,35 +14,9 @@ from typing import IO, Any
 import click
 from sqlalchemy import func, select
 
-from crawler.cli.common import db_option, err_console, progress_bar
+from crawler.cli.common import db_option, err_console, progress_bar, since_option
 from storage import Store, models
 from storage.queries import EXPORT_KEYS, iter_export
-
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def since_option(
-    _ctx: click.Context, param: click.Parameter, value: str | None
-) -> dt.datetime | None:
-    """``--since``: a duration back from now (``24h``, ``7d``) or a date, as naive UTC."""
-    if value is None:
-        return None
-    text = value.strip().lower()
-    match = _DURATION.match(text)
-    if match:
-        seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        return dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(seconds=seconds)
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is neither a duration (30m, 24h, 7d, 2w) nor a date (2024-07-08)",
-            param=param,
-        ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
 
 
 @click.command()
