@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from storage.repository import run_status
 from storage.types import Outcome
-from tests.conftest import ROOT
-
-BIN = ROOT / ".venv" / "bin"
+from tests.test_cli_subprocess import BIN, run
 
 
 @pytest.mark.parametrize(
@@ -46,19 +42,12 @@ def test_a_crawl_that_reaches_no_host_fails_and_says_why(tmp_path: Path) -> None
         )
     )
     db = tmp_path / "down.db"
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    env.pop("CRAWLER_DB_URL", None)
-    result = subprocess.run(
+    result = run(
         [
             *(str(BIN / "crawler"), "crawl", str(seeds), "--db", str(db)),
             *("--set", "SSRF_ALLOW=127.0.0.1,localhost", "--set", "RETRY_TIMES=0"),
         ],
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
     )
     assert result.returncode == 1, result.stderr[-2000:]
     assert "down: failed:" in result.stdout
